@@ -41,6 +41,8 @@ def normalize_value(value):
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (list, tuple)):
+        if not value or any(v is None or isinstance(v, (list, tuple, dict)) for v in value):
+            raise SysctlProfileError("a list value must hold one or more numbers or strings")
         return " ".join(normalize_value(v) for v in value)
     text = " ".join(str(value).split())
     if text == "":
@@ -54,9 +56,9 @@ def normalize_settings(settings):
         raise SysctlProfileError("settings must be a dict of sysctl key to value, got %s" % type(settings).__name__)
     problems = []
     result = {}
-    for key in sorted(settings):
+    for key in sorted(settings, key=str):
         value = settings[key]
-        if not isinstance(key, str) or not key or key.strip() != key or " " in key:
+        if not isinstance(key, str) or not key or any(c.isspace() for c in key) or "=" in key:
             problems.append("key %r is not a sysctl name (expected for example net.ipv4.tcp_congestion_control)" % (key,))
             continue
         if key.startswith((".", "/")) or ".." in key or "//" in key:
@@ -67,11 +69,18 @@ def normalize_settings(settings):
             continue
         try:
             result[key] = normalize_value(value)
-        except SysctlProfileError:
-            problems.append("value of %s is empty: give the value to set, or remove the key" % key)
+        except SysctlProfileError as exc:
+            what = "empty" if str(exc) == "empty value" else "%r (%s)" % (value, exc)
+            problems.append("value of %s is %s: give the value to set, or remove the key" % (key, what))
     if problems:
         raise SysctlProfileError("; ".join(problems))
     return result
+
+
+def is_namespaced(key):
+    """True for keys of the network namespace, in dotted (net.ipv4...) or slash (net/ipv4/...) form."""
+    first = key.split("/", 1)[0] if "/" in key else key.split(".", 1)[0]
+    return first + "." in NAMESPACED_PREFIXES
 
 
 def key_to_path(key, proc_sys_root="/proc/sys"):
@@ -121,7 +130,7 @@ def plan(settings, scope="all", proc_sys_root="/proc/sys"):
     result = {"to_apply": {}, "in_sync": [], "unavailable": {}}
     for key in sorted(settings):
         wanted = settings[key]
-        if scope == "namespaced" and not key.startswith(NAMESPACED_PREFIXES):
+        if scope == "namespaced" and not is_namespaced(key):
             result["unavailable"][key] = REASON_HOST_OWNED
             continue
         live = read_live(key, proc_sys_root)
@@ -163,5 +172,9 @@ def apply(to_apply, proc_sys_root="/proc/sys"):
 
 
 def describe_unavailable(unavailable):
-    """One line per key, for warnings and failure messages."""
-    return ["%s: %s" % (key, REASON_TEXT.get(reason, reason)) for key, reason in sorted(unavailable.items())]
+    """One line per reason, naming its keys (sorted), for warnings and failure messages."""
+    by_reason = {}
+    for key, reason in unavailable.items():
+        by_reason.setdefault(reason, []).append(key)
+    return ["%s: %s" % (", ".join(sorted(keys)), REASON_TEXT.get(reason, reason))
+            for reason, keys in sorted(by_reason.items(), key=lambda item: sorted(item[1])[0])]

@@ -158,7 +158,7 @@ def main():
     unavailable = dict(decision["unavailable"])
 
     absent = dict((k, v) for k, v in unavailable.items() if v == sysctl_utils.REASON_ABSENT)
-    if absent and params["unavailable"] == "fail":
+    if absent and params["apply"] and params["unavailable"] == "fail":
         module.fail_json(
             msg="Failed to apply sysctl profile '%s': these keys do not exist in the running kernel: %s. "
                 "Load the kernel module that provides them before this task, or remove them from the settings."
@@ -178,6 +178,7 @@ def main():
                 handle.write(wanted_text)
             os.chmod(tmp_path, 0o644)
             module.atomic_move(tmp_path, path)
+            os.chmod(path, 0o644)
         try:
             applied, refused = sysctl_utils.apply(to_apply, params["proc_sys_root"])
         except (IOError, OSError) as exc:
