@@ -22,7 +22,9 @@ description:
   - Inside a container use O(scope=namespaced), so only C(net.*) keys are written and the host's
     C(vm.*), C(kernel.*) and C(fs.*) values are never touched.
 author:
-  - privateai.deepseek_dify maintainers
+  - privateai.deepseek_dify maintainers (@privateai)
+extends_documentation_fragment:
+  - privateai.deepseek_dify.attributes
 attributes:
   check_mode:
     support: full
