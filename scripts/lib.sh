@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$REPO_ROOT/ansible.cfg}"
 LAB_ROOTFS_IMAGE="localhost/privateai-debian12-rootfs:latest"
 LAB_IMAGE="${LAB_IMAGE:-localhost/privateai-debian12-systemd:latest}"
 LAB_PREFIX="${LAB_PREFIX:-privateai-lab}"
-LAB_LABEL="io.privateai.lab=1"
+LAB_LABEL="io.privateai.lab=${LAB_PREFIX}"  # one label per lab, so labs do not touch each other
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
