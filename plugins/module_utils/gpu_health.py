@@ -13,7 +13,7 @@ import re
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils.gpu_snapshot import (
     XID_RE, is_error, sysfs_bus_id)
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils.gpu_topology import (
-    FABRIC_STATE, active_links, is_switch_link)
+    FABRIC_STATE)
 
 SEVERITIES = ("critical", "warning", "info")
 RANK = {"critical": 3, "warning": 2, "info": 1, "never": 99}
@@ -49,7 +49,7 @@ def merge_thresholds(overrides):
         if key not in DEFAULT_THRESHOLDS:
             raise ThresholdError("unknown threshold %r: known ones are %s" % (key, ", ".join(sorted(DEFAULT_THRESHOLDS))))
         if isinstance(DEFAULT_THRESHOLDS[key], list):
-            if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
                 raise ThresholdError("threshold %s must be a list of XID numbers, got %r" % (key, value))
         elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ThresholdError("threshold %s must be a number >= 0, got %r" % (key, value))
@@ -88,6 +88,10 @@ def parse_xids(lines, gpus):
 
 def gpu_findings(g, thresholds):
     idx = g["index"]
+    if is_error(g.get("handle_error")):
+        # nvmlDeviceGetHandleByIndex failed (NVML_ERROR_GPU_IS_LOST after XID 79, ...): nothing else could be read
+        return [_finding("critical", idx, "gpu_unreachable", "NVML cannot open the GPU (%s): drain the node; a lost GPU "
+                         "needs a reset or a reboot" % g["handle_error"][4:], handle_error=g["handle_error"])]
     out = []
     vol = _num(g.get("ecc_uncorrected_volatile"))
     if vol:
@@ -144,16 +148,18 @@ def gpu_findings(g, thresholds):
                                    len(links) - len(down), len(links)), inactive_links=down))
         for l in links:
             errors = l.get("errors") or {}
+            # dl_crc: the scoped field value (live backend); crc_flit / crc_data: the per-link counters
             for counter, key in (("dl_replay", "nvlink_replay"), ("dl_recovery", "nvlink_recovery"),
-                                 ("crc_flit", "nvlink_crc"), ("crc_data", "nvlink_crc")):
+                                 ("dl_crc", "nvlink_crc"), ("crc_flit", "nvlink_crc"), ("crc_data", "nvlink_crc")):
                 value = _num(errors.get(counter))
                 if value is not None and value >= max(thresholds[key], 1) and (key != "nvlink_recovery" or value):
                     out.append(_finding("warning", idx, "nvlink_errors", "NVLink %d: %d %s errors (threshold %s)"
                                         % (l["link"], value, counter, thresholds[key]), link=l["link"], counter=counter,
                                         value=value))
     fabric = g.get("fabric")
-    uses_switch = any(is_switch_link(l) for l in active_links(g))
-    if isinstance(fabric, dict) and (uses_switch or fabric.get("state") not in (0, None)):
+    # State 0 (NOT_SUPPORTED) is what GPUs without a fabric, and VMs whose host manages the fabric,
+    # report: only a fabric that exists and is not trained (NOT_STARTED, IN_PROGRESS) is a problem.
+    if isinstance(fabric, dict) and fabric.get("state") not in (0, None):
         state = fabric.get("state")
         if state != 3:
             out.append(_finding("critical", idx, "fabric_state", "NVSwitch fabric state %s, not COMPLETED: CUDA fails with "

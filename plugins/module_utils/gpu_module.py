@@ -16,7 +16,7 @@ COMMON_ARGS = dict(
 )
 
 
-def get_snapshot(module, with_kernel_log=False, xid_lookback_hours=24):
+def get_snapshot(module, parts, xid_lookback_hours=24):
     """The replay snapshot when O(snapshot) is set, else a live one. Fails the module with the file
     and reason for an unusable snapshot, and with the reason when GPUs were expected but none found."""
     params = module.params
@@ -27,8 +27,8 @@ def get_snapshot(module, with_kernel_log=False, xid_lookback_hours=24):
             module.fail_json(msg="Failed to read the NVML snapshot '%s' due to: %s" % (params["snapshot"], exc))
     else:
         snap = gpu_snapshot.collect(sysfs_root=params["sysfs_root"],
-                                    run_command=module.run_command if with_kernel_log else None,
-                                    xid_lookback_hours=xid_lookback_hours)
+                                    run_command=module.run_command if "xid" in parts else None,
+                                    xid_lookback_hours=xid_lookback_hours, parts=parts)
     if params["expect_gpus"] and not snap["gpus"]:
         module.fail_json(msg="Failed to find NVIDIA GPUs on this node (expect_gpus is true): %s. Install the driver "
                              "(role nvidia_driver) or remove the node from gpu_nodes."

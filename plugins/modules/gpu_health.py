@@ -19,7 +19,8 @@ description:
   - Checks are volatile uncorrectable ECC errors, pending or failed row remapping, pending retired pages, recent
     XID errors in the kernel log (application XIDs ignored), clock event reasons (HW slowdown, thermal, power brake),
     temperature margin to the slowdown threshold, a power cap below the default, PCIe link width or generation below
-    its maximum, PCIe replays, inactive or erroring NVLinks, persistence mode, and an NVSwitch fabric not COMPLETED.
+    its maximum, PCIe replays, inactive or erroring NVLinks, persistence mode, an NVSwitch fabric not COMPLETED, and a
+    GPU that NVML counts but cannot open (check C(gpu_unreachable), for example NVML_ERROR_GPU_IS_LOST after XID 79).
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
@@ -93,6 +94,10 @@ healthy:
   description: No critical finding.
   returned: always
   type: bool
+kernel_log_source:
+  description: Where XID errors were read from (journalctl, dmesg, /dev/kmsg), or why they could not be read.
+  returned: always
+  type: str
 thresholds:
   description: The thresholds in force.
   returned: always
@@ -116,14 +121,17 @@ def main():
         thresholds = gpu_health.merge_thresholds(module.params["thresholds"])
     except gpu_health.ThresholdError as exc:
         module.fail_json(msg="Failed to read the thresholds option due to: %s" % exc)
-    snap = gpu_module.get_snapshot(module, with_kernel_log=True, xid_lookback_hours=module.params["xid_lookback_hours"])
+    snap = gpu_module.get_snapshot(module, parts=("nvlink", "health", "xid"),
+                                   xid_lookback_hours=module.params["xid_lookback_hours"])
     found = gpu_health.findings(snap, thresholds)
     summary = gpu_health.summarize(found, module.params["fail_on"])
     result = dict(changed=False, gpu_count=len(snap["gpus"]), reason=gpu_module.no_gpu_reason(snap), findings=found,
-                  counts=summary["counts"], healthy=summary["healthy"], thresholds=thresholds)
+                  counts=summary["counts"], healthy=summary["healthy"], thresholds=thresholds,
+                  kernel_log_source=snap.get("kernel_log_source", "recorded" if module.params["snapshot"] else "not read"))
     if summary["failing"]:
         module.fail_json(msg="Failed the GPU health check (fail_on=%s): %s" % (
-            module.params["fail_on"], "; ".join("GPU%s %s: %s" % (f["gpu"], f["severity"], f["message"])
+            module.params["fail_on"], "; ".join("%s %s: %s" % ("GPU%d" % f["gpu"] if f["gpu"] is not None else "node",
+                                                               f["severity"], f["message"])
                                                 for f in summary["failing"])), **result)
     module.exit_json(**result)
 

@@ -102,7 +102,7 @@ from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu
 
 def main():
     module = AnsibleModule(argument_spec=dict(gpu_module.COMMON_ARGS), supports_check_mode=True)
-    snap = gpu_module.get_snapshot(module)
+    snap = gpu_module.get_snapshot(module, parts=())
     result = gpu_facts.facts(snap)
     module.exit_json(changed=False, **result)
 

@@ -139,7 +139,7 @@ def main():
         expect_min_nvlinks_per_pair=dict(type="int"),
     )
     module = AnsibleModule(argument_spec=args, supports_check_mode=True)
-    snap = gpu_module.get_snapshot(module)
+    snap = gpu_module.get_snapshot(module, parts=("nvlink", "pairs", "sysfs"))
     topo = gpu_topology.topology(snap)
     topo["reason"] = gpu_module.no_gpu_reason(snap)
     problems = gpu_topology.check_expectations(
