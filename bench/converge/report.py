@@ -39,7 +39,8 @@ def main(path):
           "(Debian 12, systemd) on the same machine, driven through the podman connection.\n"
           % (os.cpu_count(), cpu, mem, platform.release(), sh("python3 --version"),
              sh("ansible --version | head -1"), sh("podman --version | awk '{print $3}'")))
-    print("| nodes | first run (s) | second run, idempotent (s, median) | second runs (s) | CPU of the second run (s, whole machine) | changed, first | changed, second |")
+    print("| nodes | first run (s) | second run, idempotent (s, median) | second runs (s) "
+          "| CPU of the second run (s, whole machine) | changed, first | changed, second |")
     print("|---:|---:|---:|---|---:|---:|---:|")
     for n, first, second, runs, fc, sc, cpu in rows:
         print("| %d | %.2f | %.2f | %s | %.2f | %d | %d |" % (n, first, second, runs, cpu, fc, sc))

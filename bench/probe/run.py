@@ -53,7 +53,7 @@ def run_command(argv):
 def timed(func, repeat):
     func()  # warm-up
     samples = []
-    for _ in range(repeat):
+    for dummy in range(repeat):
         start = time.perf_counter()
         func()
         samples.append(time.perf_counter() - start)

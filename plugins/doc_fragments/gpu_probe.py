@@ -19,7 +19,7 @@ options:
     type: path
   expect_gpus:
     description:
-      - Whether GPUs must be present. A node without GPUs or without a driver returns O(gpu_count=0) with the
+      - Whether GPUs must be present. A node without GPUs or without a driver returns RV(gpu_count=0) with the
         reason; it fails only when this is V(true).
     type: bool
     default: false

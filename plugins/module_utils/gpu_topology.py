@@ -87,7 +87,9 @@ def _pci_chain(path):
 
 
 def pci_cell(path_a, path_b, numa_a, numa_b):
-    """PCIe relation of two devices from their sysfs paths, in nvidia-smi terms."""
+    """PCIe relation of two devices from their sysfs paths, in nvidia-smi terms ("?" when a path is unknown)."""
+    if not path_a or not path_b:
+        return "?"
     root_a, chain_a = _pci_chain(path_a)
     root_b, chain_b = _pci_chain(path_b)
     if root_a is None or root_b is None:
@@ -101,9 +103,12 @@ def pci_cell(path_a, path_b, numa_a, numa_b):
         common += 1
     if common == 0:
         return "PHB"  # only the host bridge (root complex) is shared
-    # bridges below the deepest shared one, on each side (the devices themselves excluded)
+    # bridges below the deepest shared one, on each side (the devices themselves excluded). How deep
+    # that shared bridge sits does not matter: two devices on the downstream ports of a leaf switch
+    # that hangs below another switch traverse only the leaf switch (NVML_TOPOLOGY_SINGLE, PIX), as
+    # GPU and NIC under one leaf PLX switch of a DGX-2 show in nvidia-smi topo -m.
     below = (len(chain_a) - 1 - common) + (len(chain_b) - 1 - common)
-    return "PIX" if below <= 2 and common <= 2 else "PXB"
+    return "PIX" if below <= 2 else "PXB"
 
 
 def nic_columns(snapshot):
@@ -164,7 +169,8 @@ def topology(snapshot):
     for a in gpus:
         row = dict(("GPU%d" % b["index"], gpu_cell(snapshot, a["index"], b["index"], counts)) for b in gpus)
         for k, name in enumerate(nic_names):
-            row["NIC%d" % k] = nics.get(a["index"], {}).get(name, "SYS")
+            # "?" like a GPU pair NVML could not relate: a GPU without a PCI bus id (lost) has no sysfs path
+            row["NIC%d" % k] = nics.get(a["index"], {}).get(name, "?")
         matrix["GPU%d" % a["index"]] = row
     links = {}
     for g in gpus:
@@ -177,8 +183,8 @@ def topology(snapshot):
     p2p = {}
     for key, pair in sorted(snapshot["pairs"].items()):
         i, j = key.split("-")
-        p2p["GPU%s-GPU%s" % (i, j)] = dict((cap, P2P_STATUS.get(v, v) if not is_error(v) else v)
-                                          for cap, v in sorted(pair.get("p2p", {}).items()))
+        p2p["GPU%s-GPU%s" % (i, j)] = dict(
+            (cap, P2P_STATUS.get(v, v) if not is_error(v) else v) for cap, v in sorted(pair.get("p2p", {}).items()))
     nvswitch = any(is_switch_link(l) for g in gpus for l in active_links(g))
     fabric = dict(("GPU%d" % g["index"], FABRIC_STATE.get(g["fabric"]["state"], g["fabric"]["state"])
                    if isinstance(g.get("fabric"), dict) else g.get("fabric")) for g in gpus)
@@ -207,9 +213,8 @@ def render_text(topo):
     lines = ["\t" + "\t".join(cols) + "\tCPU Affinity\tNUMA Affinity"]
     for g in gpus:
         numa = topo["numa_affinity"].get(g)
-        lines.append("%s\t%s\t%s\t%s" % (g, "\t".join(" X " if topo["matrix"][g][c] == "X" else topo["matrix"][g][c]
-                                                        for c in cols),
-                                       topo["cpu_affinity"].get(g), "N/A" if numa is None else numa))
+        cells = "\t".join(" X " if topo["matrix"][g][c] == "X" else topo["matrix"][g][c] for c in cols)
+        lines.append("%s\t%s\t%s\t%s" % (g, cells, topo["cpu_affinity"].get(g), "N/A" if numa is None else numa))
     for k, name in enumerate(topo["nics"]):
         lines.append("NIC%d: %s" % (k, name))
     lines.append("Legend: X = self, NV# = # bonded NVLinks, PIX/PXB = one/several PCIe switches, "

@@ -72,7 +72,7 @@ gpu_count:
   returned: always
   type: int
 reason:
-  description: Why no GPU was found, when O(gpu_count=0).
+  description: Why no GPU was found, when RV(gpu_count=0).
   returned: always
   type: str
 findings:
@@ -81,11 +81,11 @@ findings:
   type: list
   elements: dict
   contains:
-    severity: {description: critical, warning or info, type: str}
-    gpu: {description: GPU index (null for an XID on an unknown PCI address), type: int}
+    severity: {description: "critical, warning or info", type: str}
+    gpu: {description: "GPU index (null for an XID on an unknown PCI address)", type: int}
     check: {description: "Name of the check, for example ecc_uncorrected, xid, nvlink_inactive", type: str}
-    message: {description: What was found and what to do, type: str}
-    evidence: {description: The NVML values the finding was decided on, type: dict}
+    message: {description: "What was found and what to do", type: str}
+    evidence: {description: "The NVML values the finding was decided on", type: dict}
 counts:
   description: Number of findings per severity.
   returned: always

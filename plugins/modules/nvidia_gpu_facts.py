@@ -16,7 +16,7 @@ description:
   - Reads NVML (through pynvml) and sysfs; changes nothing.
   - Per GPU, the index, name, UUID, PCI bus id, memory, compute capability, persistence mode, MIG mode
     (current and pending), power limits, NUMA node and CPU affinity (falling back to sysfs), and ECC mode.
-  - A node without GPUs or without a driver returns O(gpu_count=0) with the reason.
+  - A node without GPUs or without a driver returns RV(gpu_count=0) with the reason.
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
@@ -51,7 +51,7 @@ gpu_count:
   returned: always
   type: int
 reason:
-  description: Why no GPU was found, when O(gpu_count=0).
+  description: Why no GPU was found, when RV(gpu_count=0).
   returned: always
   type: str
 driver_version:
@@ -62,7 +62,7 @@ driver_version:
 kernel_module_version:
   description:
     - Version of the loaded nvidia kernel module (C(/sys/module/nvidia/version)), V(null) when none is loaded.
-    - After a driver upgrade without a reboot it is still the old version and NVML fails to start (driver/library version mismatch); O(reason) then says so.
+    - After a driver upgrade without a reboot it is still the old version and NVML fails to start (driver/library version mismatch); RV(reason) then says so.
   returned: always
   type: str
 cuda_driver_version:
@@ -85,7 +85,7 @@ gpus:
     persistence_mode: {description: Persistence mode enabled, type: bool}
     mig_mode: {description: "MIG mode: current and pending (V(null) where unsupported)", type: dict}
     power_limit_w: {description: "Power limits in watts: enforced, default, min, max", type: dict}
-    numa_node: {description: NUMA node (NVML, else sysfs), type: int}
+    numa_node: {description: "NUMA node (NVML, else sysfs)", type: int}
     numa_source: {description: "Where numa_node came from: nvml, sysfs or none", type: str}
     cpu_affinity: {description: CPUs local to the GPU, type: str, sample: "0-31"}
     ecc_mode: {description: "ECC mode: current and pending", type: dict}

@@ -64,7 +64,7 @@ gpu_count:
   returned: always
   type: int
 reason:
-  description: Why no GPU was found, when O(gpu_count=0).
+  description: Why no GPU was found, when RV(gpu_count=0).
   returned: always
   type: str
 matrix:

@@ -43,8 +43,8 @@ def convert(src, name):
         })
     pairs = {}
     for key, t in src["topology"].items():
-        pairs[key] = {"ancestor": t["ancestor"], "p2p": {"read": t["p2p_read"], "nvlink": t["p2p_nvlink"],
-                                                          "write": NOT_RECORDED, "atomics": NOT_RECORDED}}
+        p2p = {"read": t["p2p_read"], "nvlink": t["p2p_nvlink"], "write": NOT_RECORDED, "atomics": NOT_RECORDED}
+        pairs[key] = {"ancestor": t["ancestor"], "p2p": p2p}
     return {
         "format": "privateai-nvml-snapshot/1",
         "source": "converted from %s, a real reading of a 2x H100 NVSwitch VM; fields it did not record are %s"
