@@ -34,30 +34,36 @@ def _needs_podman_and_image():
         pytest.fail("lab image %s is missing: run scripts/lab-image" % IMAGE)
 
 
-class Node:
-    def __init__(self, name, tmp_path):
-        self.name = name
-        self.inventory = tmp_path / "hosts.yml"
-        self.inventory.write_text(
-            "all:\n"
+def hosts_yml(names):
+    """An inventory of throwaway containers, all in gpu_nodes, reached through podman exec as root."""
+    return ("all:\n"
             "  vars:\n"
             "    ansible_connection: containers.podman.podman\n"
             "    ansible_python_interpreter: /usr/bin/python3\n"
             "    ansible_become: false\n"
             "  children:\n"
             "    gpu_nodes:\n"
-            "      hosts:\n"
-            "        %s:\n" % name
-        )
+            "      hosts:\n" + "".join("        %s:\n" % n for n in names))
+
+
+def run_playbook(playbook, inventory, *extra, **env_extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0", **env_extra)
+    cmd = [ANSIBLE_PLAYBOOK, os.path.join(REPO, playbook), "-i", str(inventory)] + list(extra)
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+
+
+class Node:
+    def __init__(self, name, tmp_path):
+        self.name = name
+        self.inventory = tmp_path / "hosts.yml"
+        self.inventory.write_text(hosts_yml([name]))
 
     def sh(self, command):
         return _podman("exec", self.name, "sh", "-c", command, check=False)
 
     def playbook(self, playbook, *extra):
-        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0")
-        cmd = [ANSIBLE_PLAYBOOK, os.path.join(REPO, playbook), "-i", str(self.inventory)] + list(extra)
-        return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        return run_playbook(playbook, self.inventory, *extra)
 
 
 @pytest.fixture
@@ -93,25 +99,14 @@ class Nodes:
         inv = self.dir / ("inventory-%s" % uuid.uuid4().hex[:6])
         (inv / "group_vars").mkdir(parents=True)
         (inv / "host_vars").mkdir()
-        (inv / "hosts.yml").write_text(
-            "all:\n"
-            "  vars:\n"
-            "    ansible_connection: containers.podman.podman\n"
-            "    ansible_python_interpreter: /usr/bin/python3\n"
-            "    ansible_become: false\n"
-            "  children:\n"
-            "    gpu_nodes:\n"
-            "      hosts:\n" + "".join("        %s:\n" % n for n in self.names))
+        (inv / "hosts.yml").write_text(hosts_yml(self.names))
         (inv / "group_vars" / "all.yml").write_text(json.dumps(group_vars or {}))
         for name, values in (host_vars or {}).items():
             (inv / "host_vars" / ("%s.yml" % name)).write_text(json.dumps(values))
         return inv
 
     def playbook(self, playbook, inventory, *extra, **env_extra):
-        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", **env_extra)
-        cmd = [ANSIBLE_PLAYBOOK, os.path.join(REPO, playbook), "-i", str(inventory)] + list(extra)
-        return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        return run_playbook(playbook, inventory, *extra, **env_extra)
 
 
 @pytest.fixture(scope="module")
