@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils.gpu_snapshot import is_error
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils.gpu_topology import _cpus_text
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils.gpu_topology import cpus_text
 
 
 def cuda_version(value):
@@ -49,7 +49,7 @@ def gpu(g):
         "power_limit_w": dict((k, _watts(power.get(k))) for k in ("enforced", "default", "min", "max")),
         "numa_node": g.get("numa_node"),
         "numa_source": g.get("numa_source", "none"),
-        "cpu_affinity": _cpus_text(g.get("cpu_affinity")) if g.get("cpu_affinity") else None,
+        "cpu_affinity": cpus_text(g.get("cpu_affinity")) if g.get("cpu_affinity") else None,
         "ecc_mode": _pair(g.get("ecc_mode")),
     }
 

@@ -18,7 +18,6 @@ from ansible_collections.privateai.deepseek_dify.plugins.module_utils.gpu_snapsh
 
 # nvmlDeviceGetTopologyCommonAncestor levels
 ANCESTOR_CELL = {0: "PIX", 10: "PIX", 20: "PXB", 30: "PHB", 40: "NODE", 50: "SYS"}
-CELL_RANK = {"X": 0, "NV": 1, "PIX": 2, "PXB": 3, "PHB": 4, "NODE": 5, "SYS": 6}
 P2P_STATUS = {0: "OK", 1: "CHIPSET_NOT_SUPPORTED", 2: "GPU_NOT_SUPPORTED", 3: "IOH_TOPOLOGY_NOT_SUPPORTED",
               4: "DISABLED_BY_REGKEY", 5: "NOT_SUPPORTED", 6: "UNKNOWN"}
 REMOTE_TYPE = {0: "GPU", 1: "IBMNPU", 2: "SWITCH"}
@@ -144,7 +143,7 @@ def islands(snapshot, counts=None):
     return sorted(sorted(v) for v in groups.values())
 
 
-def _cpus_text(cpus):
+def cpus_text(cpus):
     if not cpus:
         return "N/A"
     cpus = sorted(cpus)
@@ -198,7 +197,7 @@ def topology(snapshot):
         "fabric_state": fabric,
         "islands": [["GPU%d" % i for i in island] for island in islands(snapshot, counts)],
         "nics": nic_names,
-        "cpu_affinity": dict(("GPU%d" % g["index"], _cpus_text(g.get("cpu_affinity"))) for g in gpus),
+        "cpu_affinity": dict(("GPU%d" % g["index"], cpus_text(g.get("cpu_affinity"))) for g in gpus),
         "numa_affinity": dict(("GPU%d" % g["index"], g.get("numa_node")) for g in gpus),
     }
     result["matrix_text"] = render_text(result)
