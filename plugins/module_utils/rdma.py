@@ -355,7 +355,8 @@ def check_expectations(devices, expect_ports_active=None, expect_min_rate_gbps=N
     - expect_min_active_ports: at least this many active ports (of expect_link_layer when given);
     - expect_min_rate_gbps: every active port (of expect_link_layer when given) and every expected port
       runs at this rate or faster;
-    - expect_link_layer: every expected port, and every active port when no port is named, has it.
+    - expect_link_layer: every expected port has it (other ports, such as a RoCE management NIC on an
+      InfiniBand node, may differ); it also limits the ports counted and rate-checked above.
     """
     problems = []
     pf_ports = [p for d in devices if not d["is_vf"] for p in d["ports"]]
@@ -374,7 +375,7 @@ def check_expectations(devices, expect_ports_active=None, expect_min_rate_gbps=N
                             % (port["device"], port["port"], port["state"] or "unknown", port["phys_state"] or "unknown"))
     active = [p for p in pf_ports if p["active"]]
     if expect_link_layer:
-        for port in (named or active):
+        for port in named:
             if port["link_layer"] != expect_link_layer:
                 problems.append("%s port %d: link layer %s, expected %s"
                                 % (port["device"], port["port"], port["link_layer"] or "unknown", expect_link_layer))

@@ -53,8 +53,11 @@ options:
     type: float
   expect_link_layer:
     description:
-      - The link layer the fabric ports must have. Also limits the NCCL settings to ports of this link layer,
-        so a RoCE management NIC does not end up in C(NCCL_IB_HCA) of an InfiniBand cluster.
+      - The link layer of the fabric. Every port named in O(expect_ports_active) must have it; other ports may differ
+        (a RoCE management NIC on an InfiniBand node), but only ports of this link layer count for
+        O(expect_min_active_ports) and O(expect_min_rate_gbps).
+      - Also limits the NCCL settings to ports of this link layer, so a RoCE management NIC does not end up in
+        C(NCCL_IB_HCA) of an InfiniBand cluster.
     type: str
     choices: [InfiniBand, Ethernet]
   gid_family:

@@ -159,3 +159,40 @@ def test_wrong_input_type_raises():
         fabric_addresses("gpu01", "10.0.0.0/24")
     with pytest.raises(AnsibleFilterError, match="order must be"):
         fabric_addresses(NODES, "10.0.0.0/24", order="random")
+
+
+# --- fabric_plan: several networks, their definitions and the overrides -------------------------------
+
+from ansible_collections.privateai.deepseek_dify.plugins.filter.fabric_plan import fabric_plan  # noqa: E402
+
+
+def test_plan_two_rails_with_defaults():
+    plan = fabric_plan([{"name": "rail0", "interface": "ibp1s0", "subnet": "10.224.0.0/24", "start": 11},
+                        {"name": "rail1", "interface": "ibp2s0", "subnet": "10.224.1.0/24", "start": 11, "mtu": 2044}],
+                       NODES, {"gpu02": {"rail1": "10.224.1.99"}}, 4092)
+    assert plan["problems"] == []
+    rail0, rail1 = plan["networks"]
+    assert (rail0["interface"], rail0["mtu"], rail0["cidrs"]["gpu02"]) == ("ibp1s0", 4092, "10.224.0.12/24")
+    assert (rail1["mtu"], rail1["cidrs"]["gpu02"], rail1["sources"]["gpu02"]) == (2044, "10.224.1.99/24", "override")
+
+
+def test_plan_reports_every_problem_of_every_network_at_once():
+    plan = fabric_plan([
+        {"name": "ib", "interface": "ib0", "subnet": "10.0.0.0/30"},             # 2 usable for 4 nodes
+        {"name": "ib", "interface": "ib0", "subnet": "10.1.0.0/24"},             # same name and interface
+        {"interface": "ib1"},                                                     # name and subnet missing
+        {"name": "roce", "interface": "eth2", "subnet": "10.2.0.0/24", "mtu": 100000, "vlan": 5},
+    ], NODES, {"gpu01": {"ib": "10.0.0.2", "storage": "10.9.9.9"}})
+    assert plan["problems"] == [
+        "fabric ib: 10.0.0.2 is planned for both gpu01 (override) and gpu02 (position 1)",
+        "node gpu03: position 2 needs 10.0.0.3, past the last usable address 10.0.0.2 of 10.0.0.0/30",
+        "node gpu04: position 3 needs 10.0.0.4, past the last usable address 10.0.0.2 of 10.0.0.0/30",
+        "fabric ib: subnet 10.0.0.0/30 is too small: 3 planned nodes from offset 1, room for 2; "
+        "use a larger subnet or a smaller start",
+        "network ib: the name is used twice (networks 1 and 2)",
+        "network ib: interface ib0 is already used by network ib",
+        "network 3: name, subnet missing",
+        "network roce: unknown key vlan (known: name, interface, subnet, start, gateway, reserved, mtu, order)",
+        "network roce: mtu 100000 is not between 576 and 65520",
+        "node gpu01: rdma_address_overrides names network storage (10.9.9.9), which is not defined (networks: ib, roce)",
+    ]

@@ -189,9 +189,28 @@ def test_roce_ports_with_different_gid_indexes_are_not_given_one_index(fake_sysf
 
 def test_link_layer_expectation_on_roce_port(fake_sysfs):
     facts = rdma.collect(fake_sysfs("roce").root)
-    assert rdma.check_expectations(facts["devices"], expect_link_layer="InfiniBand") == [
-        "mlx5_0 port 1: link layer Ethernet, expected InfiniBand"]
+    assert rdma.check_expectations(facts["devices"], expect_link_layer="InfiniBand", expect_ports_active=["mlx5_0"],
+                                   expect_min_active_ports=1) == [
+        "mlx5_0 port 1: link layer Ethernet, expected InfiniBand",
+        "0 active InfiniBand RDMA ports (none), expected at least 1"]
     assert rdma.check_expectations(facts["devices"], expect_link_layer="Ethernet", expect_min_rate_gbps=200) == []
+
+
+def test_other_link_layer_ports_are_neither_counted_nor_failed(fake_sysfs):
+    """An InfiniBand fabric port beside an active RoCE management NIC: only the IB port counts."""
+    fs = fake_sysfs()
+    fs.ib_hca("mlx5_0", "ib0", rate="100 Gb/sec (4X EDR)", guid_suffix=1)
+    pci = fs.pci_function()
+    dev = fs.rdma_device("mlx5_1", pci)
+    fs.port(dev, 1, rate="25 Gb/sec (1X EDR)", link_layer="Ethernet", gids=[(3, "10.0.0.5", "RoCE v2", "eno1np0")])
+    fs.netdev("eno1np0", pci)
+    facts = rdma.collect(fs.root, link_layer="InfiniBand")
+    assert rdma.check_expectations(facts["devices"], expect_link_layer="InfiniBand", expect_min_rate_gbps=100,
+                                   expect_min_active_ports=1) == []
+    assert rdma.check_expectations(facts["devices"], expect_link_layer="InfiniBand", expect_min_active_ports=2) == [
+        "1 active InfiniBand RDMA port (mlx5_0:1), expected at least 2"]
+    assert facts["nccl_env"]["NCCL_IB_HCA"] == "mlx5_0:1"
+    assert facts["nccl_env"]["NCCL_SOCKET_IFNAME"] == "ib0"
 
 
 def test_nccl_link_layer_filter_drops_other_ports(fake_sysfs):
