@@ -188,7 +188,7 @@ def fabric_addresses(nodes, subnet, start=1, gateway=None, reserved=None, overri
     gateway_ip = None
     if gateway:
         try:
-            gateway_ip = netaddr.IPAddress(str(gateway).split("/")[0])
+            gateway_ip = netaddr.IPAddress(str(gateway).split("/", maxsplit=1)[0])
         except (netaddr.AddrFormatError, ValueError, TypeError):
             problems.append("fabric %s: gateway %r is not an address" % (name, gateway))
         else:

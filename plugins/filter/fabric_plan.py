@@ -91,8 +91,8 @@ def fabric_plan(networks, nodes, overrides=None, default_mtu=4092):
             problems.append("%s: %s missing" % (label, ", ".join(missing)))
         unknown = sorted(str(k) for k in net if k not in _KNOWN_KEYS)
         if unknown:
-            problems.append("%s: unknown key%s %s (known: %s)" % (label, "" if len(unknown) == 1 else "s", ", ".join(unknown),
-                                                                   ", ".join(_KNOWN_KEYS)))
+            problems.append("%s: unknown key%s %s (known: %s)"
+                            % (label, "" if len(unknown) == 1 else "s", ", ".join(unknown), ", ".join(_KNOWN_KEYS)))
         duplicate = False
         if net.get("name") in names:
             problems.append("%s: the name is used twice (networks %d and %d)" % (label, names[net["name"]], position + 1))

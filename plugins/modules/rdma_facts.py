@@ -122,7 +122,7 @@ devices:
         The PCI function: address, vendor, device, numa_node, sriov_totalvfs, sriov_numvfs, is_vf, physfn,
         vf_count_present.
       type: dict
-    ports: {description: The ports, each as in RV(ports), type: list, elements: dict}
+    ports: {description: "The ports, each as in RV(ports).", type: list, elements: dict}
 ports:
   description: Every port of every device.
   returned: always

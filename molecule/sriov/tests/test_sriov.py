@@ -42,7 +42,7 @@ def test_unit_enabled_valid_and_left_stopped_in_a_container(host):
     unit = host.file("/etc/systemd/system/" + UNIT).content_string
     assert "After=sys-subsystem-net-devices-ens1f0np0.device" in unit
     assert "Before=network-pre.target" in unit
-    assert "ExecStart=%s %s" % (SCRIPT, CONF) in unit
+    assert "ExecStart=/bin/bash %s %s" % (SCRIPT, CONF) in unit
     verify = host.run("systemd-analyze verify /etc/systemd/system/%s" % UNIT)
     assert verify.rc == 0, verify.stderr
     assert host.file(SCRIPT).mode == 0o755
@@ -55,7 +55,7 @@ def test_script_sets_the_vf_count_through_sysfs(host):
     if host.backend.get_hostname() != "sriov-node-1":
         return
     host.run_expect([0], "rm -rf /tmp/sys-copy && cp -a /opt/privateai-fake/sys /tmp/sys-copy")
-    result = host.run("SRIOV_SYSFS_ROOT=/tmp/sys-copy %s %s" % (SCRIPT, CONF))
+    result = host.run("SRIOV_SYSFS_ROOT=/tmp/sys-copy bash %s %s" % (SCRIPT, CONF))
     assert "ens1f0np0: 0 -> 4 VFs" in result.stdout
     assert result.rc == 1
     numvfs = host.file("/tmp/sys-copy/class/net/ens1f0np0/device/sriov_numvfs").content_string.strip()
