@@ -98,3 +98,18 @@ def fake_proc_sys(tmp_path, monkeypatch):
         return tree
 
     return build
+
+
+@pytest.fixture
+def fake_sysfs(tmp_path):
+    """Factory: ``fake_sysfs("roce", vfs=2)`` -> FakeSysfs, a fake /sys (see tests/unit/rdma_sysfs.py);
+    ``fake_sysfs()`` gives an empty tree to build by hand."""
+    from ansible_collections.privateai.deepseek_dify.tests.unit import rdma_sysfs
+
+    def build(kind=None, **kwargs):
+        root = tmp_path / "sys"
+        if kind is None:
+            return rdma_sysfs.FakeSysfs(root)
+        return rdma_sysfs.HOSTS[kind](root, **kwargs)
+
+    return build

@@ -1,0 +1,80 @@
+"""Verify rdma on the nodes: packages, the files written, and the recorded state.
+
+rdma-node-1 read a fake sysfs tree with four ConnectX-7 NDR ports (molecule.yml); rdma-node-2 is a plain
+container without RDMA hardware.
+"""
+
+import json
+import os
+
+import testinfra.utils.ansible_runner
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
+    os.environ["MOLECULE_INVENTORY_FILE"]
+).get_hosts("all")
+
+PACKAGES = ["rdma-core", "ibverbs-providers", "ibverbs-utils", "rdmacm-utils", "infiniband-diags", "perftest"]
+FACTS = "/etc/ansible/facts.d/privateai_rdma.fact"
+
+
+def _record(host):
+    f = host.file(FACTS)
+    assert f.mode == 0o644
+    return json.loads(f.content_string)
+
+
+def test_user_space_packages_on_every_node(host):
+    missing = [p for p in PACKAGES if not host.package(p).is_installed]
+    assert missing == []
+    # The diagnostics the operators use are there
+    assert host.exists("ibstat") and host.exists("ib_write_bw") and host.exists("ibv_devinfo")
+
+
+def test_hardware_node_files(host):
+    if host.backend.get_hostname() != "rdma-node-1":
+        return
+    modules = host.file("/etc/modules-load.d/90-privateai-rdma.conf").content_string.split("\n")
+    assert [m for m in modules if m and not m.startswith("#")] == ["ib_umad", "rdma_ucm", "ib_ipoib", "mlx5_ib"]
+    rail0 = host.file("/etc/systemd/network/60-privateai-rdma-ib-rail0.network")
+    assert rail0.mode == 0o644
+    lines = rail0.content_string.splitlines()
+    # rdma-node-1 is the first node of gpu_nodes then storage_nodes: start 11
+    for line in ("Name=ibp1s0", "MTUBytes=4092", "Address=10.224.0.11/24", "RequiredForOnline=no"):
+        assert line in lines
+    rail1 = host.file("/etc/systemd/network/60-privateai-rdma-ib-rail1.network").content_string.splitlines()
+    for line in ("Name=ibp2s0", "MTUBytes=2044", "Address=10.224.1.100/24"):  # the host_vars override
+        assert line in rail1
+    assert "# This node's address from the plan: override" in rail1
+
+
+def test_hardware_node_record(host):
+    if host.backend.get_hostname() != "rdma-node-1":
+        return
+    record = _record(host)
+    assert record["hardware"] is True
+    assert record["reason"] is None
+    assert record["container"] is True
+    assert record["active_ports"] == ["mlx5_0:1", "mlx5_1:1", "mlx5_2:1", "mlx5_3:1"]
+    assert record["nccl_env"]["NCCL_IB_HCA"] == "mlx5_0:1,mlx5_1:1,mlx5_2:1,mlx5_3:1"
+    assert record["nccl_env"]["NCCL_SOCKET_IFNAME"] == "ibp1s0,ibp2s0,ibp3s0,ibp4s0"
+    assert record["addresses"] == {"ibp1s0": "10.224.0.11/24", "ibp2s0": "10.224.1.100/24"}
+    assert record["gpudirect"] is False  # no NVIDIA driver in the fake tree
+    assert record["skipped"] == []
+
+
+def test_node_without_hardware_says_so_and_skips(host):
+    if host.backend.get_hostname() != "rdma-node-2":
+        return
+    record = _record(host)
+    assert record["hardware"] is False
+    assert record["reason"].startswith("no RDMA hardware: /sys/class/infiniband")
+    assert record["skipped"] == ["kernel modules", "fabric addressing", "GPUDirect RDMA", "port verification"]
+    assert record["packages"] == PACKAGES
+    assert record["nccl_env"] == {}
+    assert not host.file("/etc/modules-load.d/90-privateai-rdma.conf").exists
+    assert host.run("ls /etc/systemd/network/60-privateai-rdma-*.network").rc != 0
+
+
+def test_networkd_not_started_in_a_container(host):
+    # The container's network is podman's: files are written, networkd is left alone.
+    assert not host.service("systemd-networkd").is_running
