@@ -109,6 +109,16 @@ def library_versions(root="/", lib_dirs=LIBRARY_DIRS):
     return sorted(found, key=version_key)
 
 
+def library_versions_from_paths(paths):
+    """Versions from library file paths (``/usr/lib64/libnvidia-ml.so.580.159.04``), sorted."""
+    found = set()
+    for path in paths:
+        match = _LIBRARY_RE.match(os.path.basename(path))
+        if match:
+            found.add(match.group(1))
+    return sorted(found, key=version_key)
+
+
 def version_key(version):
     """Sort key for dotted driver versions (``580.95.05`` < ``580.105.08``)."""
     return tuple(int(part) if part.isdigit() else 0 for part in re.split(r"[.]", version or "0"))

@@ -61,21 +61,18 @@ options:
     type: path
     default: /var/lib/apt/lists
   packages:
-    description: Packages to resolve.
+    description: Names of the packages to resolve.
     type: list
-    elements: dict
+    elements: str
     required: true
-    suboptions:
-      name:
-        description: Package name.
-        type: str
-        required: true
-      version:
-        description: Exact upstream version (V(580.95.05)); any Debian revision of it matches, the newest wins.
-        type: str
-      branch:
-        description: Only versions of this branch (first dotted field, V(580)); the newest wins.
-        type: str
+  version:
+    description:
+      - Exact upstream version every package must have (V(580.95.05)); any Debian revision of it matches, the newest wins.
+      - Empty or omitted takes the newest version (of O(branch) when given).
+    type: str
+  branch:
+    description: Only versions of this branch (first dotted field, V(580)); the newest wins.
+    type: str
   arch:
     description: Debian architecture. Default is the node's (C(dpkg --print-architecture)).
     type: str
@@ -103,20 +100,16 @@ EXAMPLES = r"""
   privateai.deepseek_dify.apt_package_versions:
     repositories:
       - url: https://mirror.example.internal/nvidia/cuda/debian12/x86_64/
-    packages:
-      - name: nvidia-driver-cuda
-        version: "580.95.05"
-      - name: nvidia-kernel-open-dkms
-        version: "580.95.05"
+    packages: [nvidia-driver-cuda, nvidia-kernel-open-dkms]
+    version: "580.95.05"
     os_label: Debian 12
   register: driver_plan
 
 - name: Newest driver of branch 580 from the distribution (Ubuntu -server packages)
   privateai.deepseek_dify.apt_package_versions:
     apt_lists: true
-    packages:
-      - name: nvidia-headless-580-server
-        branch: "580"
+    packages: [nvidia-headless-580-server, nvidia-utils-580-server]
+    branch: "580"
 """
 
 RETURN = r"""
@@ -182,11 +175,9 @@ def main():
             )),
             apt_lists=dict(type="bool", default=False),
             lists_dir=dict(type="path", default="/var/lib/apt/lists"),
-            packages=dict(type="list", elements="dict", required=True, options=dict(
-                name=dict(type="str", required=True),
-                version=dict(type="str"),
-                branch=dict(type="str"),
-            )),
+            packages=dict(type="list", elements="str", required=True),
+            version=dict(type="str"),
+            branch=dict(type="str"),
             arch=dict(type="str"),
             os_label=dict(type="str", default="this OS"),
             timeout=dict(type="int", default=30),
@@ -240,7 +231,8 @@ def main():
 
     label = "%s for %s %s" % (" and ".join(where), params["os_label"], arch)
     try:
-        resolved = apt_index.resolve(apt_index.merge(indexes), params["packages"], label)
+        requests = [dict(name=name, version=params["version"], branch=params["branch"]) for name in params["packages"]]
+        resolved = apt_index.resolve(apt_index.merge(indexes), requests, label)
     except apt_index.AptIndexError as exc:
         module.fail_json(msg="Failed to resolve packages due to: %s. Mirror the missing versions, or request a version "
                              "the repository has." % to_native(exc), sources=sources)

@@ -167,6 +167,18 @@ def _module_on_disk(module):
     return out.strip() or None if rc == 0 else None
 
 
+def _ldconfig_libraries(module):
+    """Versions of libnvidia-ml the dynamic linker knows (drivers outside the standard directories)."""
+    ldconfig = module.get_bin_path("ldconfig") or (os.path.exists("/sbin/ldconfig") and "/sbin/ldconfig")
+    if not ldconfig:
+        return []
+    rc, out, dummy = module.run_command([ldconfig, "-p"])
+    if rc != 0:
+        return []
+    paths = [line.split("=>", 1)[1].strip() for line in out.splitlines() if "libnvidia-ml.so" in line and "=>" in line]
+    return nvidia_driver.library_versions_from_paths(os.path.realpath(path) for path in paths)
+
+
 def _nvml_version():
     try:
         import pynvml  # pylint: disable=import-outside-toplevel
@@ -223,6 +235,8 @@ def main():
         package_pattern=params["package_pattern"],
         module_on_disk=_module_on_disk(module) if real else None,
     )
+    if real and not state["library_versions"]:
+        state["library_versions"] = _ldconfig_libraries(module)
     expect_loaded = params["expect_loaded"]
     if expect_loaded is None:
         expect_loaded = bool(state["pci"]["gpus"])

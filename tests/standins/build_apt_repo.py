@@ -41,8 +41,8 @@ def _packages(spec, kernel):
     kernel_version = kernel.split("-")[0].replace("+", "")
     for item in spec["packages"]:
         per = item.get("per")
-        versions = (spec["driver_versions"] if per == "driver" else spec["toolkit_versions"] if per == "toolkit"
-                    else [item["version"]])
+        versions = {"driver": spec["driver_versions"], "ubuntu_driver": spec.get("ubuntu_driver_versions", []),
+                    "toolkit": spec["toolkit_versions"]}.get(per, [item.get("version")])
         for version in versions:
             values = {"version": version, "upstream": version.split(":")[-1].rsplit("-", 1)[0], "kernel": kernel,
                       "kernel_version": kernel_version}
