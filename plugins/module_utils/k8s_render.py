@@ -29,9 +29,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
+import traceback
 
-import yaml
+try:
+    import yaml
+except ImportError:  # PyYAML comes with ansible-core; the controller always has it
+    yaml = None
+    YAML_IMPORT_ERROR = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
 
 HEADER = "# Rendered by privateai.deepseek_dify (stage %s): %s.\n# Change the inventory and render again; edits here are overwritten.\n"
 
@@ -57,7 +65,7 @@ def to_plain(data, where="value"):
     if isinstance(data, int):
         return int(data)
     if isinstance(data, float):
-        if data != data or data in (float("inf"), float("-inf")):
+        if math.isnan(data) or math.isinf(data):
             raise K8sRenderError("%s: %r cannot be rendered" % (where, data))
         return float(data)
     if isinstance(data, str):
@@ -78,27 +86,35 @@ def to_plain(data, where="value"):
     raise K8sRenderError("%s: type %s cannot be rendered to YAML" % (where, type(data).__name__))
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, sequences indented under their key (kubectl's layout), literal multi-line strings."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super(_Dumper, self).increase_indent(flow, False)
+_DUMPER = []
 
 
-def _represent_str(dumper, value):
-    if "\n" in value:
-        # Literal blocks cannot carry trailing spaces on a line, tabs or a leading space; PyYAML
-        # falls back to a quoted scalar by itself in those cases.
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+def _dumper():
+    """A SafeDumper with block style, sequences indented under their key (kubectl's layout) and literal
+    blocks for multi-line strings; built on first use so importing this file does not need PyYAML."""
+    if _DUMPER:
+        return _DUMPER[0]
+    if yaml is None:
+        raise K8sRenderError("PyYAML is needed to render: %s" % YAML_IMPORT_ERROR)
 
+    class Dumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+        def increase_indent(self, flow=False, indentless=False):
+            return super(Dumper, self).increase_indent(flow, False)
 
-_Dumper.add_representer(str, _represent_str)
+    def represent_str(dumper, value):
+        if "\n" in value:
+            # PyYAML falls back to a quoted scalar by itself when a literal block cannot hold the text.
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+    Dumper.add_representer(str, represent_str)
+    _DUMPER.append(Dumper)
+    return Dumper
 
 
 def dump_yaml(data, header=None):
     """Canonical YAML text of ``data`` (plain types), optionally after a comment header."""
-    text = yaml.dump(to_plain(data), Dumper=_Dumper, default_flow_style=False, sort_keys=True,
+    text = yaml.dump(to_plain(data), Dumper=_dumper(), default_flow_style=False, sort_keys=True,
                      allow_unicode=True, width=100000, indent=2, explicit_start=True)
     return (header or "") + text
 
@@ -302,8 +318,8 @@ def build_plan(stage, render_dir, mode="render", render_secrets=False):
                 "atomic": bool(release.get("atomic", False)),
                 "create_namespace": bool(release.get("create_namespace", True)),
             }
-            index_doc.append({k: entry[k] for k in ("name", "chart", "version", "namespace", "chart_ref",
-                                                     "chart_repo_url", "wait", "wait_timeout", "atomic")})
+            index_keys = ("name", "chart", "version", "namespace", "chart_ref", "chart_repo_url", "wait", "wait_timeout", "atomic")
+            index_doc.append(dict((k, entry[k]) for k in index_keys))
             index_doc[-1]["values_file"] = "%s.values.yaml" % release["name"]
             if secret and mode == "render" and not render_secrets:
                 plan["skipped_secrets"].append(path)

@@ -12,8 +12,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import traceback
 
-import yaml
+try:
+    import yaml
+except ImportError:  # PyYAML comes with ansible-core; the controller always has it
+    yaml = None
+    YAML_IMPORT_ERROR = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
 
 try:
     from urllib.parse import urlsplit

@@ -112,7 +112,7 @@ problems:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import kubeconfig as kubeconfig_utils
 
@@ -126,6 +126,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if kubeconfig_utils.yaml is None:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=kubeconfig_utils.YAML_IMPORT_ERROR)
     result = kubeconfig_utils.describe(module.params["kubeconfig"], module.params["context"])
     result.pop("path", None)
     if result["problems"] and module.params["fail_on_problems"]:

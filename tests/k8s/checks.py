@@ -35,7 +35,7 @@ def load_documents(path):
 
 
 def _schema_path(doc):
-    group, _, version = str(doc.get("apiVersion", "")).rpartition("/")
+    group, _slash, version = str(doc.get("apiVersion", "")).rpartition("/")
     if not group:
         return None
     return os.path.join(SCHEMAS, group, "%s_%s.json" % (str(doc.get("kind", "")).lower(), version))
@@ -200,7 +200,7 @@ def check_values_keys(chart, ours, chart_dir, allowlist=()):
     if schema is not None:
         for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(ours), key=lambda e: e.json_path):
             problems.append("%s: values.schema.json: %s: %s" % (chart, err.json_path, err.message))
-    for key, (_, sub_schema, _) in sorted(subcharts.items()):
+    for key, (_values, sub_schema, _subs) in sorted(subcharts.items()):
         if sub_schema is not None and isinstance(ours.get(key), dict):
             for err in sorted(jsonschema.Draft7Validator(sub_schema).iter_errors(ours[key]), key=lambda e: e.json_path):
                 problems.append("%s: %s/values.schema.json: %s: %s" % (chart, key, err.json_path, err.message))
@@ -257,7 +257,7 @@ def pinned_version_problems(render_dir, label=""):
     """One message per rendered release whose pinned chart version differs from the reference version."""
     reference = reference_versions()
     problems = []
-    for base, _, files in sorted(os.walk(render_dir)):
+    for base, _dirs, files in sorted(os.walk(render_dir)):
         if "releases.yaml" not in files:
             continue
         with open(os.path.join(base, "releases.yaml")) as handle:

@@ -67,7 +67,7 @@ def run_playbook(inventory, render_dir, *extra, env=None, playbook=PLAYBOOK, mod
 def tree(root):
     """{relative path: (bytes, mode)} of every file under root."""
     out = {}
-    for base, _, files in os.walk(root):
+    for base, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(base, name)
             with open(path, "rb") as handle:
@@ -96,7 +96,7 @@ def rendered_variant(tmp_path_factory):
 def rendered_files(render_dir, kind):
     """Paths of rendered manifests (kind='manifests') or Helm values files (kind='values')."""
     out = []
-    for base, _, files in os.walk(render_dir):
+    for base, _dirs, files in os.walk(render_dir):
         for name in sorted(files):
             if kind == "manifests" and os.path.basename(base) == "manifests":
                 out.append(os.path.join(base, name))

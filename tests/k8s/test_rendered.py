@@ -24,7 +24,7 @@ def _all(render_dir):
 
 
 def _assert_manifests_valid(render_dir):
-    manifests, _ = _all(render_dir)
+    manifests = _all(render_dir)[0]
     assert manifests, "nothing rendered under %s" % render_dir
     problems = []
     kinds = set()
@@ -42,7 +42,7 @@ def _assert_manifests_valid(render_dir):
 
 
 def _assert_values_known(render_dir):
-    _, values_files = _all(render_dir)
+    values_files = _all(render_dir)[1]
     assert values_files
     allowlist = checks.load_allowlist()
     problems = []
@@ -89,7 +89,7 @@ def test_pinned_chart_versions_equal_the_reference(rendered):
 
 
 def _walk(root):
-    for base, _, files in os.walk(root):
+    for base, _dirs, files in os.walk(root):
         for name in files:
             yield os.path.join(base, name)
 
