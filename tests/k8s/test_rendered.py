@@ -146,3 +146,33 @@ def test_no_timestamps_or_absolute_paths_in_files(rendered):
         text = open(path).read()
         assert render_dir not in text, path
         assert "creationTimestamp" not in text, path
+
+
+def test_secrets_only_on_request_mode_0600_and_stale_files_pruned(tmp_path):
+    """The site's own CA (cert_manager_ca_source=provided) is the platform stage's secret."""
+    from conftest import run_playbook
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\nTEST-DOUBLE-NOT-A-CERT\n-----END CERTIFICATE-----\n")
+    (tmp_path / "ca.key").write_text("-----BEGIN EC PRIVATE KEY-----\nTEST-DOUBLE-KEY-MATERIAL\n-----END EC PRIVATE KEY-----\n")
+    ca = {"cert_manager_ca_source": "provided", "cert_manager_ca_cert_file": str(tmp_path / "ca.crt"),
+          "cert_manager_ca_key_file": str(tmp_path / "ca.key")}
+    render_dir = str(tmp_path / "render")
+    result = run_playbook("prod", render_dir, ca)
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifests = os.path.join(render_dir, "cert_manager", "manifests")
+    assert not [n for n in os.listdir(manifests) if "-secret-" in n]
+    assert "secret file(s) of stage cert_manager not rendered" in result.stdout
+    assert not [n for n in os.listdir(manifests) if "issuer-privateai-selfsigned" in n]  # no self-signed root then
+    stale = os.path.join(manifests, "99-configmap-left-over.yaml")
+    open(stale, "w").write("---\n")
+
+    result = run_playbook("prod", render_dir, ca, "privateai_render_secrets=true")
+    assert result.returncode == 0, result.stdout[-3000:]
+    secret = [os.path.join(manifests, n) for n in os.listdir(manifests) if "-secret-" in n]
+    assert len(secret) == 1 and os.stat(secret[0]).st_mode & 0o777 == 0o600
+    doc = checks.load_documents(secret[0])[0]
+    assert checks.validate_manifest(doc) == [] and doc["type"] == "kubernetes.io/tls"
+    import base64
+    key_b64 = base64.b64encode((tmp_path / "ca.key").read_bytes()).decode()
+    for text in ("TEST-DOUBLE-KEY-MATERIAL", key_b64, key_b64[:40]):
+        assert text not in result.stdout + result.stderr  # written, never logged
+    assert not os.path.exists(stale), "a file the stage no longer renders was left behind"
