@@ -109,3 +109,24 @@ def test_render_and_apply_task_names_carry_the_prefixes_checked_above():
         with open(os.path.join(REPO, "roles", "k8s_render_apply", "tasks", name)) as handle:
             tasks = yaml.safe_load(handle)
         assert tasks and all(" ".join(t["name"].split()).startswith(prefix) for t in tasks), name
+
+
+def test_chart_version_missing_from_the_mirror_is_named_with_every_other_problem(tmp_path):
+    """helm here is a test double (tests/k8s/helm-test-double) answering as helm 3 does; the mirror has the
+    cert-manager and network-operator versions we pin but not gpu-operator v26.7.0."""
+    from conftest import REPO
+    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    render_dir = str(tmp_path / "render")
+    result = run_playbook("prod", render_dir, "k8s_render_apply_api_timeout=2", "privateai_kubeconfig=" + kubeconfig,
+                          "privateai_kube_context=ops@site",
+                          "k8s_render_apply_helm_binary=" + os.path.join(REPO, "tests", "k8s", "helm-test-double"),
+                          "gpu_operator_chart_repo_url=https://charts.example.internal/nvidia",
+                          mode="apply", env={"FAKE_HELM_VERSIONS": "v1.21.1,26.4.1"})
+    assert result.returncode != 0
+    out = " ".join(result.stdout.split())
+    assert "2 problem(s) before anything was applied" in out
+    assert "is not reachable" in out  # the API server problem is reported too, in the same message
+    assert ('chart gpu-operator version v26.7.0 (release gpu-operator) not found in https://charts.example.internal/nvidia: '
+            'Error: chart "gpu-operator" version "v26.7.0" not found in https://charts.example.internal/nvidia repository') in out
+    assert "cert-manager version" not in out and "network-operator version" not in out
+    assert not os.path.exists(render_dir) and TOKEN not in result.stdout + result.stderr
