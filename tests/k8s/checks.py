@@ -1,0 +1,274 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Offline checks of what the Kubernetes stages render (used by the tests in this folder).
+
+- manifests: core kinds against the official OpenAPI schemas of a pinned Kubernetes version
+  (PyPI kubernetes-validate, strict: unknown fields are errors); custom resources against the JSON
+  Schemas in ../shared/schemas (<group>/<kind>_<version>.json, strict as well);
+- Helm values: every key path we render must be declared by the chart's values.yaml (or its subchart's,
+  or its values.schema.json), or be allowlisted with the template that reads it; the values are also
+  validated against values.schema.json where the chart ships one;
+- chart versions: what we pin must equal the reference version in ../shared/reference/chart-values.
+"""
+
+import json
+import os
+import re
+
+import jsonschema
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHARED = os.environ.get("PRIVATEAI_SHARED_DIR", os.path.join(os.path.dirname(REPO), "shared"))
+SCHEMAS = os.path.join(SHARED, "schemas")
+CHART_VALUES = os.path.join(SHARED, "reference", "chart-values")
+ALLOWLIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "values-allowlist.yml")
+# The oldest Kubernetes the collection supports (docs/architecture: 1.30 or newer), and the newest
+# kubernetes-validate ships a schema for; manifests must pass both.
+K8S_VERSIONS = ("1.30.0", "1.37.0")
+
+
+def load_documents(path):
+    with open(path) as handle:
+        return [doc for doc in yaml.safe_load_all(handle) if doc is not None]
+
+
+def _schema_path(doc):
+    group, _slash, version = str(doc.get("apiVersion", "")).rpartition("/")
+    if not group:
+        return None
+    return os.path.join(SCHEMAS, group, "%s_%s.json" % (str(doc.get("kind", "")).lower(), version))
+
+
+def is_custom_resource(doc):
+    path = _schema_path(doc)
+    return path is not None and os.path.exists(path)
+
+
+def validate_manifest(doc, k8s_version=K8S_VERSIONS[0]):
+    """Every error of one object, as 'path: message' strings (empty when valid)."""
+    if not isinstance(doc, dict) or "apiVersion" not in doc or "kind" not in doc:
+        return ["not a Kubernetes object (no apiVersion/kind)"]
+    path = _schema_path(doc)
+    if path and os.path.exists(path):
+        with open(path) as handle:
+            schema = json.load(handle)
+        return ["%s: %s" % (err.json_path, err.message)
+                for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=lambda e: e.json_path)]
+    import kubernetes_validate
+    try:
+        kubernetes_validate.validate(doc, k8s_version, strict=True)
+    except kubernetes_validate.SchemaNotFoundError:
+        return ["no schema for %s %s (neither in %s nor in Kubernetes %s)" % (doc["apiVersion"], doc["kind"], SCHEMAS, k8s_version)]
+    except kubernetes_validate.ValidationError as exc:
+        return ["%s: %s (Kubernetes %s)" % (exc.json_path if hasattr(exc, "json_path") else "$", exc.message, k8s_version)]
+    return []
+
+
+# --- Helm values ----------------------------------------------------------------------------------
+
+def load_allowlist(path=ALLOWLIST):
+    with open(path) as handle:
+        entries = yaml.safe_load(handle) or []
+    for entry in entries:
+        missing = [k for k in ("chart", "key", "template", "reason") if not entry.get(k)]
+        if missing:
+            raise ValueError("allowlist entry %r lacks %s" % (entry, ", ".join(missing)))
+    return entries
+
+
+def _load_yaml(path):
+    with open(path) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def chart_reference(chart_dir):
+    """(values, schema or None, {subchart key: chart_reference}) of a chart folder."""
+    values = _load_yaml(os.path.join(chart_dir, "values.yaml"))
+    if isinstance(values, dict) and "_internal_defaults_do_not_set" in values:  # istio
+        values = values["_internal_defaults_do_not_set"]
+    schema_path = os.path.join(chart_dir, "values.schema.json")
+    schema = None
+    if os.path.exists(schema_path):
+        with open(schema_path) as handle:
+            schema = json.load(handle)
+    subcharts = {}
+    charts = os.path.join(chart_dir, "charts")
+    if os.path.isdir(charts):
+        for name in sorted(os.listdir(charts)):
+            if os.path.exists(os.path.join(charts, name, "values.yaml")):
+                subcharts[name] = chart_reference(os.path.join(charts, name))
+    return values, schema, subcharts
+
+
+def _deep_merge(base, over):
+    out = dict(base)
+    for key, value in (over or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _schema_node(schema, key, root):
+    """The sub-schema of property ``key`` (following local $ref), or None when the schema does not declare it."""
+    if not isinstance(schema, dict):
+        return None
+    seen = 0
+    while "$ref" in schema and seen < 20:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            return None
+        node = root
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        schema = node
+        seen += 1
+    props = schema.get("properties") or {}
+    if key in props:
+        return props[key]
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(combinator) or []:
+            found = _schema_node(sub, key, root)
+            if found is not None:
+                return found
+    return None
+
+
+# Keys whose value charts pass through whole (toYaml) into Kubernetes fields or free-form maps, even when the
+# chart's default holds entries (operator.nodeSelector defaults to {kubernetes.io/os: linux}): keys below
+# them are not the chart's to declare.
+FREEFORM_KEYS = frozenset(["nodeSelector", "labels", "annotations", "podAnnotations", "podLabels", "commonLabels",
+                           "serviceLabels", "resources", "affinity", "securityContext", "containerSecurityContext",
+                           "podSecurityContext"])
+
+
+def _type_name(value):
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "map"}.get(type(value), type(value).__name__)
+
+
+def check_values_keys(chart, ours, chart_dir, allowlist=()):
+    """Problems with the key paths of rendered values ``ours`` for the chart folder ``chart_dir``."""
+    values, schema, subcharts = chart_reference(chart_dir)
+    allowed = [entry["key"] for entry in allowlist if entry["chart"] == chart]
+    problems = []
+
+    def allow(dotted):
+        return any(dotted == key or dotted.startswith(key + ".") for key in allowed)
+
+    def walk(node, ref, schema_node, schema_root, subs, path):
+        for key in sorted(node):
+            value = node[key]
+            dotted = ".".join(path + [key])
+            if allow(dotted):
+                continue
+            if subs and key in subs:  # values passed to a subchart: its defaults plus what the parent overrides
+                sub_values, sub_schema, sub_subs = subs[key]
+                merged = _deep_merge(sub_values, ref.get(key) if isinstance(ref, dict) and isinstance(ref.get(key), dict) else {})
+                if isinstance(value, dict):
+                    walk(value, merged, sub_schema, sub_schema, sub_subs, path + [key])
+                continue
+            declared = isinstance(ref, dict) and key in ref
+            sub_schema_node = _schema_node(schema_node, key, schema_root) if schema_node else None
+            if not declared and sub_schema_node is None:
+                problems.append("%s: values key '%s' is not declared by the chart (values.yaml%s); Helm would ignore it. "
+                                "Fix the spelling, or allowlist it in tests/k8s/values-allowlist.yml naming the template that reads it"
+                                % (chart, dotted, ", values.schema.json" if schema else ""))
+                continue
+            default = ref.get(key) if declared else None
+            if isinstance(value, dict):
+                if declared and default is not None and not isinstance(default, dict):
+                    problems.append("%s: values key '%s' is a map here, the chart's default is a %s (%r)"
+                                    % (chart, dotted, _type_name(default), default))
+                elif declared and (default == {} or key in FREEFORM_KEYS) and sub_schema_node is None:
+                    continue  # a free-form map (nodeSelector, labels, ...): anything goes below it
+                else:
+                    walk(value, default if isinstance(default, dict) else {}, sub_schema_node, schema_root, {}, path + [key])
+            elif declared and default is not None:
+                if isinstance(default, dict) and default:
+                    problems.append("%s: values key '%s' is a %s here, the chart expects a map with keys %s"
+                                    % (chart, dotted, _type_name(value), ", ".join(sorted(default))))
+                elif isinstance(default, bool) != isinstance(value, bool) and (isinstance(default, bool) or isinstance(value, bool)):
+                    problems.append("%s: values key '%s' is a %s (%r), the chart's default is a %s (%r)"
+                                    % (chart, dotted, _type_name(value), value, _type_name(default), default))
+                elif isinstance(default, list) and not isinstance(value, list):
+                    problems.append("%s: values key '%s' is a %s, the chart expects a list" % (chart, dotted, _type_name(value)))
+
+    walk(ours, values, schema, schema, subcharts, [])
+    if schema is not None:
+        for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(ours), key=lambda e: e.json_path):
+            problems.append("%s: values.schema.json: %s: %s" % (chart, err.json_path, err.message))
+    for key, (_values, sub_schema, _subs) in sorted(subcharts.items()):
+        if sub_schema is not None and isinstance(ours.get(key), dict):
+            for err in sorted(jsonschema.Draft7Validator(sub_schema).iter_errors(ours[key]), key=lambda e: e.json_path):
+                problems.append("%s: %s/values.schema.json: %s: %s" % (chart, key, err.json_path, err.message))
+    return problems
+
+
+def allowlist_problems(allowlist):
+    """Entries that name no chart folder, or keys the chart now declares (stale entries)."""
+    problems = []
+    for entry in allowlist:
+        chart_dir = os.path.join(CHART_VALUES, entry["chart"])
+        if not os.path.isdir(chart_dir):
+            problems.append("allowlist: chart %s has no folder in %s" % (entry["chart"], CHART_VALUES))
+            continue
+        node = {}
+        cursor = node
+        parts = entry["key"].split(".")
+        for part in parts[:-1]:
+            cursor[part] = {}
+            cursor = cursor[part]
+        cursor[parts[-1]] = "probe"
+        if not any("is not declared" in p for p in check_values_keys(entry["chart"], node, chart_dir)):
+            problems.append("allowlist: %s %s is declared by the chart now; remove the entry" % (entry["chart"], entry["key"]))
+    return problems
+
+
+# --- chart versions --------------------------------------------------------------------------------
+
+def reference_versions(sources=os.path.join(CHART_VALUES, "SOURCES.md")):
+    """{chart folder: published chart version} from the main table of SOURCES.md."""
+    versions = {}
+    with open(sources) as handle:
+        text = handle.read()
+    main = text.split("## Main charts", 1)[1].split("\n## ", 1)[0]
+    for line in main.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or cells[0] in ("chart (folder)", "") or set(cells[0]) <= set("- "):
+            continue
+        folder = cells[0].split()[0]  # "istio/base (chart `base`)" -> istio/base
+        versions[folder] = re.sub(r"[^\w.+-]", "", cells[1].replace("¹", "").replace("²", "").replace("³", ""))
+    return versions
+
+
+def chart_folder(chart):
+    """The reference folder of a chart name (istio charts live under istio/)."""
+    if os.path.isdir(os.path.join(CHART_VALUES, chart)):
+        return chart
+    if os.path.isdir(os.path.join(CHART_VALUES, "istio", chart)):
+        return "istio/" + chart
+    return None
+
+
+def pinned_version_problems(render_dir, label=""):
+    """One message per rendered release whose pinned chart version differs from the reference version."""
+    reference = reference_versions()
+    problems = []
+    for base, _dirs, files in sorted(os.walk(render_dir)):
+        if "releases.yaml" not in files:
+            continue
+        with open(os.path.join(base, "releases.yaml")) as handle:
+            releases = yaml.safe_load(handle)["releases"]
+        for release in releases:
+            folder = chart_folder(release["chart"])
+            want = reference.get(folder)
+            if want != release["version"]:
+                problems.append(
+                    "%s%s: release %s pins chart %s %s, but the reference chart values (%s) are for %s: "
+                    "either the pin or ../shared/reference/chart-values is stale" % (
+                        label, os.path.basename(os.path.dirname(base)), release["name"],
+                        release["chart"], release["version"], folder, want))
+    return problems
