@@ -109,6 +109,14 @@ installed_version:
   description: The version a reboot would run (module on disk, else user-space library, else packages).
   returned: always
   type: str
+module_on_disk:
+  description: Version C(modinfo) reports for the nvidia module of the running kernel (what a reboot loads); null without modinfo.
+  returned: always
+  type: str
+nouveau_blacklisted:
+  description: Whether a C(modprobe.d) file blacklists nouveau.
+  returned: always
+  type: bool
 nvml_version:
   description: Driver version NVML reports; null when NVML was not asked or not importable.
   returned: always

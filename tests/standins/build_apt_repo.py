@@ -62,8 +62,9 @@ def _build_deb(package, workdir, repo):
     os.makedirs(os.path.join(root, "DEBIAN"))
     for path, content in package["files"].items():
         if content == "@nvidia-ctk":
-            with open(os.path.join(HERE, "nvidia-ctk")) as handle:
-                content = handle.read().replace("@VERSION@", package["upstream"])
+            # The stand-in's source carries no shebang (it is not a module); the packaged command gets one.
+            with open(os.path.join(HERE, "nvidia_ctk.py")) as handle:
+                content = "#!/usr/bin/python3\n" + handle.read().replace("@VERSION@", package["upstream"])
         target = os.path.join(root, path.lstrip("/"))
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "w") as handle:

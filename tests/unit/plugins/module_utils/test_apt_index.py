@@ -26,11 +26,11 @@ ORDERED = [
 ]
 
 
-@pytest.mark.parametrize("left, right", ORDERED)
-def test_compare_versions_orders_as_dpkg(left, right):
-    assert apt_index.compare_versions(left, right) < 0
-    assert apt_index.compare_versions(right, left) > 0
-    assert apt_index.compare_versions(left, left) == 0
+@pytest.mark.parametrize("older, newer", ORDERED)
+def test_compare_versions_orders_as_dpkg(older, newer):
+    assert apt_index.compare_versions(older, newer) < 0
+    assert apt_index.compare_versions(newer, older) > 0
+    assert apt_index.compare_versions(older, older) == 0
 
 
 def test_sort_versions_oldest_first():

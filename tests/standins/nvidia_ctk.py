@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # TEST DOUBLE of NVIDIA's nvidia-ctk (container toolkit CLI), installed by the stand-in package
 # nvidia-container-toolkit-base. It implements only what the nvidia_container_toolkit role calls, with the documented
 # effect of the real commands:
