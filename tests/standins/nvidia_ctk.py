@@ -6,6 +6,8 @@
 #     "runtimes.nvidia" entry to Docker's daemon.json; --dry-run prints the result instead of writing it.
 #   nvidia-ctk cdi generate ...   fails as the real one does without a GPU (it needs NVML).
 #   nvidia-ctk --version
+from __future__ import absolute_import, division, print_function
+
 import json
 import os
 import sys
