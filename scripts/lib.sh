@@ -7,10 +7,12 @@ VENV="${PRIVATEAI_VENV:-$REPO_ROOT/.venv}"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$REPO_ROOT/lab/containers.conf}"
 export ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$REPO_ROOT/ansible.cfg}"
 
+# shellcheck disable=SC2034  # used by the scripts that source this file (lab-image, lab)
 LAB_ROOTFS_IMAGE="localhost/privateai-debian12-rootfs:latest"
 LAB_IMAGE="${LAB_IMAGE:-localhost/privateai-debian12-systemd:latest}"
 LAB_PREFIX="${LAB_PREFIX:-privateai-lab}"
-LAB_LABEL="io.privateai.lab=${LAB_PREFIX}"  # one label per lab, so labs do not touch each other
+# shellcheck disable=SC2034  # used by scripts/lab: one label per lab, so labs do not touch each other
+LAB_LABEL="io.privateai.lab=${LAB_PREFIX}"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }

@@ -32,12 +32,15 @@ before=$(fingerprint)
 echo "== 2. role asked for the running version ($running), real run"
 ansible-playbook tests/gpu/driver.yml -e nvidia_driver_version="$running" > "$out/2-same-version.log" 2>&1 || rc=1
 grep -E '"msg"|msg:|nvidia_driver: |changed=|FAILED|fatal' "$out/2-same-version.log" | head -30
-grep -qE 'localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' "$out/2-same-version.log" \
-  && echo "RESULT 2: changed=0, validation passed" || { echo "RESULT 2: FAILED"; rc=1; }
+if grep -qE 'localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' "$out/2-same-version.log"; then
+  echo "RESULT 2: changed=0, validation passed"
+else
+  echo "RESULT 2: FAILED"; rc=1
+fi
 echo "== 3. role asked for 580.95.05 from the mirror, --check --diff"
 ansible-playbook tests/gpu/driver.yml --check --diff -e nvidia_driver_version=580.95.05 -e nvidia_driver_source=mirror \
   -e nvidia_driver_mirror_url="file:$standin/repo/" -e nvidia_driver_mirror_key="$standin/key.asc" > "$out/3-check-other.log" 2>&1 || rc=1
-cat "$out/3-check-other.log" | grep -vE '^\s*$' | tail -80
+grep -vE '^\s*$' "$out/3-check-other.log" | tail -80
 after=$(fingerprint)
 if [ "$before" = "$after" ]; then echo "RESULT 3: machine unchanged (fingerprint $before)"; else echo "RESULT 3: MACHINE CHANGED"; rc=1; fi
 exit $rc
