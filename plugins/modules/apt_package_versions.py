@@ -118,6 +118,12 @@ packages:
   returned: success
   type: dict
   sample: {"nvidia-driver-cuda": "580.95.05-1"}
+specs:
+  description: The same as C(name=version) strings, in the order of O(packages), as M(ansible.builtin.apt) takes them.
+  returned: success
+  type: list
+  elements: str
+  sample: ["nvidia-driver-cuda=580.95.05-1"]
 available:
   description: For every package, the versions that matched the request, oldest first.
   returned: success
@@ -239,6 +245,7 @@ def main():
     module.exit_json(
         changed=False,
         packages=dict((name, item["version"]) for name, item in resolved.items()),
+        specs=["%s=%s" % (name, resolved[name]["version"]) for name in params["packages"]],
         available=dict((name, item["available"]) for name, item in resolved.items()),
         sources=sources,
     )

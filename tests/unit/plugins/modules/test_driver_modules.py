@@ -57,6 +57,7 @@ def test_resolves_exact_versions_from_a_gzipped_flat_repository(tmp_path):
                                          "version": "580.95.05", "arch": "amd64", "_ansible_check_mode": True})
     assert result["changed"] is False
     assert result["packages"] == {"nvidia-driver-cuda": "580.95.05-1", "libnvidia-ml1": "580.95.05-1"}
+    assert result["specs"] == ["nvidia-driver-cuda=580.95.05-1", "libnvidia-ml1=580.95.05-1"]
     assert result["sources"] == [url + "Packages.gz"]
 
 
