@@ -20,3 +20,4 @@ attributes:
   idempotent:
     description: A second run with the same arguments reports no change.
 """
+

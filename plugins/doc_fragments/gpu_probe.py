@@ -11,7 +11,16 @@ class ModuleDocFragment(object):
     """Options shared by the GPU modules (they all read one NVML snapshot); TOPOLOGY and HEALTH are the options of
     nvlink_topology and gpu_health, which gpu_gate_info takes too."""
 
+    # With privateai.deepseek_dify.attributes (the attribute descriptions): every GPU module only reads.
     DOCUMENTATION = r"""
+attributes:
+  check_mode:
+    support: full
+    details: Reads NVML, sysfs and the kernel log only, so check mode runs exactly what a normal run does.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
 options:
   snapshot:
     description:

@@ -24,17 +24,10 @@ description:
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
-  - privateai.deepseek_dify.attributes
-  - privateai.deepseek_dify.gpu_probe
-  - privateai.deepseek_dify.gpu_probe.topology
   - privateai.deepseek_dify.gpu_probe.health
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - privateai.deepseek_dify.gpu_probe.topology
+  - privateai.deepseek_dify.gpu_probe
+  - privateai.deepseek_dify.attributes
 options: {}
 seealso:
   - module: privateai.deepseek_dify.nvidia_gpu_info
@@ -66,11 +59,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 gpu_count:
-  description: Number of GPUs NVML reports (0 without driver or GPUs).
+  description: GPUs found, as in RV(facts) (0 without driver or GPUs).
   returned: always
   type: int
 reason:
-  description: Why no GPU was found, when RV(gpu_count=0).
+  description: When RV(gpu_count=0), why, as in RV(facts).
   returned: always
   type: str
 facts:

@@ -27,13 +27,6 @@ extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
   - privateai.deepseek_dify.gpu_probe
   - privateai.deepseek_dify.gpu_probe.health
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options: {}
 seealso:
   - module: privateai.deepseek_dify.gpu_gate_info

@@ -26,13 +26,6 @@ author:
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
   - privateai.deepseek_dify.gpu_probe
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options: {}
 seealso:
   - module: privateai.deepseek_dify.gpu_gate_info
@@ -56,7 +49,7 @@ gpu_count:
   returned: always
   type: int
 reason:
-  description: Why no GPU was found, when RV(gpu_count=0).
+  description: When RV(gpu_count=0), why (no driver, no pynvml, a driver/library mismatch, no GPU); V(null) otherwise.
   returned: always
   type: str
 driver_version:
