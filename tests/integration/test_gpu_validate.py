@@ -70,10 +70,12 @@ def test_a_node_on_another_driver_fails_the_gate_with_one_table(snapshots):
     assert "%s: 2x NVIDIA H100 80GB HBM3, driver 570.86.15 (CUDA 13.0)" % second in " ".join(messages(run.stdout))
 
 
-def test_an_explicit_driver_version_names_only_the_node_that_differs(snapshots):
+# The role's own variable, or the site-wide driver pin that roles/nvidia_driver installs and the role's default reads.
+@pytest.mark.parametrize("driver_variable", ["gpu_validate_expected_driver_version", "privateai_nvidia_driver_version"])
+def test_an_explicit_driver_version_names_only_the_node_that_differs(snapshots, driver_variable):
     first, second = snapshots.names
     inventory = snapshots.inventory({"gpu_validate_snapshot": SNAPSHOT,
-                                     "gpu_validate_expected_driver_version": "580.159.04",
+                                     driver_variable: "580.159.04",
                                      "gpu_validate_expected_gpu_count": 2,
                                      "gpu_validate_expect_fully_connected": True,
                                      "gpu_validate_min_nvlinks_per_pair": 18})
