@@ -20,4 +20,3 @@ attributes:
   idempotent:
     description: A second run with the same arguments reports no change.
 """
-

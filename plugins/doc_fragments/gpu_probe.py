@@ -77,4 +77,3 @@ options:
     type: int
     default: 24
 """
-

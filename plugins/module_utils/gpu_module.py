@@ -119,9 +119,9 @@ def health_failure(failing, fail_on):
     """The failure message for the failing findings, None when there are none."""
     if not failing:
         return None
-    return "Failed the GPU health check (fail_on=%s): %s" % (
-        fail_on, "; ".join("%s %s: %s" % ("GPU%d" % f["gpu"] if f["gpu"] is not None else "node",
-                                           f["severity"], f["message"]) for f in failing))
+    texts = ["%s %s: %s" % ("GPU%d" % f["gpu"] if f["gpu"] is not None else "node", f["severity"], f["message"])
+             for f in failing]
+    return "Failed the GPU health check (fail_on=%s): %s" % (fail_on, "; ".join(texts))
 
 
 GATE_PARTS = tuple(sorted(set(FACTS_PARTS + TOPOLOGY_PARTS + HEALTH_PARTS)))

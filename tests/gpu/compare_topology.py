@@ -68,8 +68,8 @@ def main(outdir, snapshot=None):
     with open(os.path.join(outdir, "compare.txt"), "w") as handle:
         handle.write(report + "\n")
     mismatches = gate_vs_modules(results)
-    text = "\n".join(mismatches or ["gpu_gate_info returned the same facts, topology and health findings as the "
-                                     "three modules"])
+    agreed = "gpu_gate_info returned the same facts, topology and health findings as the three modules"
+    text = "\n".join(mismatches or [agreed])
     print(text)
     with open(os.path.join(outdir, "gate-vs-modules.txt"), "w") as handle:
         handle.write(text + "\n")
