@@ -64,6 +64,6 @@ model=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1 | grep -oi
 model=${model:-gpu}
 echo "== $n GPUs: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | sort | uniq -c | tr '\n' ' ')"
 step compare python3 tests/gpu/compare_topology.py "$out"
-step bench python3 bench/probe/run.py --repeat 15 --ansible-repeat 5 --out "$out/results-${model}x$n-gate.json"
+step bench python3 bench/probe/run.py --repeat "${GATE_BENCH_REPEAT:-15}" --ansible-repeat "${GATE_BENCH_ANSIBLE_REPEAT:-5}" --out "$out/results-${model}x$n-gate.json"
 report
 exit $rc
