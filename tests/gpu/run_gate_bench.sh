@@ -10,7 +10,9 @@
 # gate-vs-modules.txt (the gate's results against the three modules'), and a log per step.
 # Exits non-zero if any step failed.
 # Needs: the NVIDIA driver, pynvml, ansible-core (if .whl/ holds wheels, they are installed into /tmp/site
-# first: the GPU machines have no network).
+# first: the GPU machines have no network). Through this workplace's device machine: carry .whl and run
+#   bash tests/gpu/run_gate_bench.sh "$OUT/gate"
+# (about 2 minutes on 1-4 GPUs: bench/probe runs each of four playbooks 6 times).
 #
 # Without GPUs (CI, review):
 #   bash tests/gpu/run_gate_bench.sh OUTDIR --dry-run SNAPSHOT
