@@ -123,3 +123,17 @@ def test_gpu_nodes_without_gpus_fail_when_gpus_are_expected(node_pair):
     for name in node_pair.names:
         assert re.search(r"^%s +\| gpu_count +\| 0: %s +\| at least 1 \(gpu_validate_expect_gpus\)$"
                          % (name, re.escape(NO_PYNVML)), table, re.M), table
+
+
+def test_a_driver_pin_that_is_no_version_is_refused_by_name(node_pair):
+    inventory = node_pair.inventory({"gpu_validate_expect_gpus": False, "privateai_nvidia_driver_version": "latest"})
+    run = node_pair.playbook(PLAYBOOK, inventory, **JSON_RESULTS)
+    assert run.returncode != 0
+    fatal = results(run.stdout, "fatal")
+    assert sorted(host for host, dummy in fatal) == sorted(node_pair.names)  # each node, before reading any GPU
+    for host, result in fatal:
+        assert result["msg"] == (
+            "gpu_validate: on %s, gpu_validate_expected_driver_version must be an NVIDIA driver version such as "
+            "580.95.05 (empty to compare with the majority), got latest: fix privateai_nvidia_driver_version (its "
+            "default) or set the variable" % host)
+    assert "Read the GPUs, their NVLink topology and health" not in run.stdout
