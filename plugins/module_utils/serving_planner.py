@@ -427,8 +427,9 @@ def fit_in_group(model, entry, group, engine, options, reasons, strict=False):
     minimums = [None] if entry.get("max_model_len") or strict else [None, options["min_model_len"]]
     blocked_by_fabric = None
     last = None
-    for quantize, decision in passes:
-        for min_len in minimums:
+    # the full length in the checkpoint's dtype, then in FP8, and only then a shorter length
+    for min_len in minimums:
+        for quantize, decision in passes:
             for layout in layouts:
                 fits, length, mem, why = evaluate(model, group, layout, utilization, options["kv_cache_dtype"],
                                                   quantize, target, min_len)
