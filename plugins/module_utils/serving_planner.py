@@ -564,7 +564,7 @@ def engine_command(model, name, fit, engine):
 
 # ---------------------------------------------------------------------------------------------------- input checks
 
-def _check_models(models, engine, problems):
+def _check_models(models, problems):
     entries = []
     seen = {}
     if not isinstance(models, list) or not models:
@@ -693,7 +693,7 @@ def plan(models, engine="vllm", node_groups=None, gpu_summaries=None, rdma=None,
                               "gpu_memory_utilization": gpu_memory_utilization,
                               "weights_read_gb_per_s": weights_read_gb_per_s,
                               "allow_multinode_without_fabric": bool(allow_multinode_without_fabric)}, problems)
-    entries = _check_models(models, engine, problems)
+    entries = _check_models(models, problems)
     if node_groups:
         groups, source = groups_from_explicit(node_groups, problems), "node_groups"
     elif gpu_summaries and any(_int_or_none((s or {}).get("gpu_count")) for s in gpu_summaries.values()
@@ -881,7 +881,7 @@ def _model_plan(entry, model, group, fit, placements, options, sharing):
         "nodes": layout["nodes"],
         "lws_size": layout["nodes"],
         "workload": "LeaderWorkerSet" if layout["nodes"] > 1 else "Deployment",
-        "gpus_per_replica": layout["gpus"] if not sharing else 0,
+        "gpus_per_replica": layout["gpus"],
         "gpus_per_pod": (layout["gpus"] // layout["nodes"]) if not sharing else 1,
         "parallel": {"tp": layout["tp"], "pp": layout["pp"], "dp": layout["dp"],
                      "ep": layout["tp"] * layout["dp"] if model.get("moe") and layout["gpus"] > 1 else 1,

@@ -189,6 +189,9 @@ models:
     parallel: {description: "tp, pp, dp, ep and a text such as V(TP8 EP8)", type: dict}
     lws_size: {description: Nodes per replica (the LeaderWorkerSet size; 1 is a Deployment), type: int}
     replicas: {description: Replicas, type: int}
+    workload: {description: V(Deployment) or V(LeaderWorkerSet) (several nodes per replica), type: str}
+    gpus_per_replica: {description: GPUs of one replica (a shared model has one slice of one GPU), type: int}
+    gpus_per_pod: {description: GPUs each pod requests (C(nvidia.com/gpu)), type: int}
     gpu_memory_utilization: {description: The engine's memory share, type: float}
     max_model_len: {description: The context length the KV cache holds, type: int}
     quantization: {description: "flag (V(fp8) or V(null)) and the decision with its reason", type: dict}

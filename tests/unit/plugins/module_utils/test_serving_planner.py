@@ -126,8 +126,7 @@ def test_published_configurations_are_planned_as_published(entry, gpu, per_node,
     ("L40S", 4, 1, "TP2", False),     # 43.5 GB budget - 32.8 GB weights - 4.6 GB reserve = 46.9k tokens at TP2
     ("L40S", 1, 1, "TP1", True),      # W8A8 on Ada
 ])
-def test_distill_32b_picks_the_fewest_gpus_and_fp8_only_when_bf16_does_not_fit(gpu, per_node, nodes, layout,
-                                                                                 quantized):
+def test_distill_32b_picks_the_fewest_gpus_and_fp8_only_when_bf16_does_not_fit(gpu, per_node, nodes, layout, quantized):
     model = only(sp.plan(["deepseek-r1-distill-qwen-32b"], **hardware(gpu, per_node, nodes)))
     assert model["parallel"]["text"] == layout
     assert (model["quantization"]["flag"] == "fp8") is quantized
@@ -274,9 +273,8 @@ def test_mixed_gpu_models_on_one_node_are_refused():
     assert result["problems"] == [
         "node gpu01 mixes GPU models (4x NVIDIA H100 80GB HBM3, 4x NVIDIA H200): a tensor or pipeline parallel "
         "group needs one model; list it as its own node group or leave it out"]
-    explicit = sp.plan(["deepseek-r1"], node_groups=[{"name": "mixed", "gpu_model": ["NVIDIA H100 80GB HBM3",
-                                                                                      "NVIDIA H200"],
-                                                      "gpus_per_node": 8, "nodes": 2}])
+    mixed = {"name": "mixed", "gpu_model": ["NVIDIA H100 80GB HBM3", "NVIDIA H200"], "gpus_per_node": 8, "nodes": 2}
+    explicit = sp.plan(["deepseek-r1"], node_groups=[mixed])
     assert "node group mixed mixes GPU models" in explicit["problems"][0]
 
 
