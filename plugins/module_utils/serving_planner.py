@@ -761,7 +761,7 @@ def _place_whole(entry, model, groups, free, options, problems):
             continue
         scratch = list(free[group["name"]])
         placements = []
-        for _ in range(entry["replicas"]):
+        for dummy in range(entry["replicas"]):
             nodes = _take_nodes(scratch, fit["layout"], group["gpus_per_node"])
             if nodes is None:
                 break
@@ -795,7 +795,7 @@ def _place_shared(entry, model, groups, free, shared_nodes, options, problems):
                                layout_text(fit["layout"], model)))
             continue
         placements = []
-        for _ in range(entry["replicas"]):
+        for dummy in range(entry["replicas"]):
             node = None
             for shared in shared_nodes:
                 if shared["group"] == group["name"] and shared["slices_free"] > 0:

@@ -116,7 +116,7 @@ options:
   min_model_len:
     description:
       - The shortest C(max_model_len) the planner accepts when a model's default does not fit the KV cache on any
-        layout; a requested O(models[].max_model_len) is never shortened.
+        layout; a requested C(max_model_len) of a model is never shortened.
     type: int
     default: 4096
   weights_read_gb_per_s:
@@ -183,27 +183,27 @@ models:
   type: list
   elements: dict
   contains:
-    served_name: {description: The name clients use (a DNS label), type: str}
-    group: {description: The node group, type: str}
-    placement: {description: Per replica, the nodes it runs on, type: list, elements: list}
+    served_name: {description: "The name clients use (a DNS label)", type: str}
+    group: {description: "The node group", type: str}
+    placement: {description: "Per replica, the nodes it runs on", type: list, elements: list}
     parallel: {description: "tp, pp, dp, ep and a text such as V(TP8 EP8)", type: dict}
-    lws_size: {description: Nodes per replica (the LeaderWorkerSet size; 1 is a Deployment), type: int}
-    replicas: {description: Replicas, type: int}
-    workload: {description: V(Deployment) or V(LeaderWorkerSet) (several nodes per replica), type: str}
-    gpus_per_replica: {description: GPUs of one replica (a shared model has one slice of one GPU), type: int}
-    gpus_per_pod: {description: GPUs each pod requests (C(nvidia.com/gpu)), type: int}
-    gpu_memory_utilization: {description: The engine's memory share, type: float}
-    max_model_len: {description: The context length the KV cache holds, type: int}
+    lws_size: {description: "Nodes per replica (the LeaderWorkerSet size; 1 is a Deployment)", type: int}
+    replicas: {description: "Replicas", type: int}
+    workload: {description: "V(Deployment) or V(LeaderWorkerSet) (several nodes per replica)", type: str}
+    gpus_per_replica: {description: "GPUs of one replica (a shared model has one slice of one GPU)", type: int}
+    gpus_per_pod: {description: "GPUs each pod requests (C(nvidia.com/gpu))", type: int}
+    gpu_memory_utilization: {description: "The engine's memory share", type: float}
+    max_model_len: {description: "The context length the KV cache holds", type: int}
     quantization: {description: "flag (V(fp8) or V(null)) and the decision with its reason", type: dict}
-    memory_per_gpu: {description: Bytes per GPU (budget, weights, reserve, KV cache, KV bytes per token, KV tokens), type: dict}
-    command: {description: The engine command, type: list, elements: str}
-    args: {description: The engine's exact arguments, type: list, elements: str}
-    env: {description: Environment of the pods (NCCL settings of multi-node replicas), type: dict}
-    env_from_secret: {description: Environment variables taken from the API key secret (name to secret key), type: dict}
+    memory_per_gpu: {description: "Bytes per GPU (budget, weights, reserve, KV cache, KV bytes per token, KV tokens)", type: dict}
+    command: {description: "The engine command", type: list, elements: str}
+    args: {description: "The engine's exact arguments", type: list, elements: str}
+    env: {description: "Environment of the pods (NCCL settings of multi-node replicas)", type: dict}
+    env_from_secret: {description: "Environment variables taken from the API key secret (name to secret key)", type: dict}
     pod: {description: "ipc_lock (RDMA) and shm_gib (the /dev/shm memory volume)", type: dict}
-    sharing: {description: The GPU sharing of a shared model (mode, slices per GPU), or null, type: dict}
-    startup_probe_seconds: {description: Startup budget (weights read and engine start), type: int}
-    notes: {description: What the operator should know, type: list, elements: str}
+    sharing: {description: "The GPU sharing of a shared model (mode, slices per GPU), or null", type: dict}
+    startup_probe_seconds: {description: "Startup budget (weights read and engine start)", type: int}
+    notes: {description: "What the operator should know", type: list, elements: str}
 shared_nodes:
   description: Nodes given to shared models, with the device plugin label they need.
   returned: always
