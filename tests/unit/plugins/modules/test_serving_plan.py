@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 import pytest
 
@@ -14,7 +15,8 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils import basic
 
 from ansible_collections.privateai.deepseek_dify.plugins.filter import serving_plan as serving_plan_filter
-from ansible_collections.privateai.deepseek_dify.plugins.modules import serving_plan
+from ansible_collections.privateai.deepseek_dify.plugins.filter.gpu_node_summary import gpu_node_summary
+from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_health, nvidia_gpu_facts, nvlink_topology, serving_plan
 from ansible_collections.privateai.deepseek_dify.tests.unit.plugins.modules.utils import (
     AnsibleExitJson,
     AnsibleFailJson,
@@ -93,3 +95,48 @@ def test_filter_refuses_a_non_dictionary_fabric():
     with pytest.raises(AnsibleFilterError, match="fabric must be a dictionary, got str"):
         serving_plan_filter.serving_plan(["deepseek-r1"], expected_gpu=H200_SINGLE["expected_gpu"], fabric="none",
                                          gpu_hosts=["gpu01"])
+
+
+# ---------------------------------------------------------------------------------------------------- gate facts
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "nvml")
+
+
+def _register(module, args):
+    """A module's result as `register` sees it, whether it exited or failed."""
+    with set_module_args(args):
+        try:
+            module.main()
+        except (AnsibleExitJson, AnsibleFailJson) as exc:
+            return exc.args[0]
+    raise AssertionError("module neither exited nor failed")
+
+
+def gate_summary(fixture):
+    """gpu_validate_summary as the GPU gate builds it from the three GPU modules run on a snapshot file."""
+    path = os.path.join(FIXTURES, fixture)
+    facts = _register(nvidia_gpu_facts, {"snapshot": path})
+    topology = _register(nvlink_topology, {"snapshot": path})
+    health = _register(gpu_health, {"snapshot": path})
+    return gpu_node_summary(facts, topology, health)
+
+
+def test_plans_on_the_summary_of_a_recorded_h100_pair():
+    summaries = {"gpu01": gate_summary("h100x2-nvswitch.json")}
+    result = run({"models": ["deepseek-r1-distill-qwen-32b"], "gpu_summaries": summaries})
+    assert result["source"] == "gpu_validate_summary"
+    [group] = result["node_groups"]
+    assert (group["gpu_model"], group["gpus_per_node"], group["memory_mib"]) == ("NVIDIA H100 80GB HBM3", 2, 81559)
+    [model] = result["models"]
+    assert model["parallel"]["text"] == "TP2"
+    assert model["placement"] == [["gpu01"]]
+
+
+def test_tensor_parallel_across_nvlink_islands_is_noted():
+    summaries = {"gpu01": gate_summary("synthetic-a100x4-nvlink-bridge-pairs.json")}
+    result = run({"models": [{"name": "deepseek-r1-distill-llama-70b", "quantization": "none"}],
+                  "gpu_summaries": summaries})
+    [model] = result["models"]
+    assert result["node_groups"][0]["islands"] == [["GPU0", "GPU1"], ["GPU2", "GPU3"]]
+    assert model["parallel"]["text"] == "TP4"
+    assert "4 GPUs per replica cross NVLink islands" in " ".join(model["notes"])
