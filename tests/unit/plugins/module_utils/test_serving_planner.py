@@ -8,7 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 import pytest
+import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_planner as sp
 
@@ -402,3 +405,30 @@ def test_summary_has_the_numbers_per_model():
                         "gpu01; Deployment")
     assert lines[1] == ("  per GPU: 135.7 GB budget (0.90 x 150.8 GB) = 86.0 GB weights + 5.1 GB reserve + 44.6 GB KV "
                         "(634,378 tokens at 70272 B/token, 4 sequences of 131072)")
+
+
+# ---------------------------------------------------------------------------------------------------- the docs
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+DOC_EXAMPLES = [
+    ("prod", [{"name": "deepseek-r1-distill-qwen-32b", "replicas": 2}, "bge-m3", "bge-reranker-v2-m3"], "vllm"),
+    ("prod", ["deepseek-r1"], "vllm"),
+    ("prod-h100x8", ["deepseek-r1", "bge-m3"], "vllm"),
+    ("h200x8-single", ["deepseek-r1"], "vllm"),
+    ("h200x8-single", [{"name": "deepseek-r1", "mode": "throughput"}], "sglang"),
+]
+
+
+@pytest.mark.parametrize("inventory, models, engine", DOC_EXAMPLES,
+                         ids=["%s-%d" % (row[0], i) for i, row in enumerate(DOC_EXAMPLES)])
+def test_docs_show_what_the_planner_plans_for_the_example_inventories(inventory, models, engine):
+    base = os.path.join(REPO, "inventories", inventory)
+    with open(os.path.join(base, "group_vars", "all", "main.yml")) as handle:
+        site = yaml.safe_load(handle)
+    with open(os.path.join(base, "hosts.yml")) as handle:
+        hosts = list(yaml.safe_load(handle)["all"]["children"]["gpu_nodes"]["hosts"])
+    result = sp.plan(models, engine=engine, expected_gpu=site["privateai_expected_gpu"],
+                     fabric=site["privateai_fabric"], gpu_hosts=hosts)
+    with open(os.path.join(REPO, "docs", "serving.md")) as handle:
+        doc = handle.read()
+    assert "```text\n" + result["summary"] + "\n```" in doc
