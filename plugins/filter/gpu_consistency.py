@@ -14,8 +14,7 @@ author:
   - privateai.deepseek_dify maintainers (@privateai)
 description:
   - Takes one summary per node (the P(privateai.deepseek_dify.gpu_node_summary#filter) of what
-    M(privateai.deepseek_dify.nvidia_gpu_facts), M(privateai.deepseek_dify.nvlink_topology) and
-    M(privateai.deepseek_dify.gpu_health) returned on it) and compares the nodes group by group.
+    M(privateai.deepseek_dify.gpu_gate_info) returned on it) and compares the nodes group by group.
   - Compared fields are C(gpu_count), C(gpu_model), C(driver_version), C(cuda_driver_version) and
     C(nvlink_shape). Each node is held against an explicit expected value when one is given (the node's own
     C(expected), else the O(expected) option), otherwise against the single most common value of its group; when the
@@ -111,7 +110,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_consistency as _gc
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import gpu_consistency as _gc
 
 
 def _mapping(value, name, allow_none=True):

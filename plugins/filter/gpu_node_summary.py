@@ -8,26 +8,30 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: gpu_node_summary
-short_description: One node's GPU summary from what the three GPU modules returned on it
+short_description: One node's GPU summary from what the GPU gate module (or the three GPU modules) returned on it
 version_added: "0.1.0"
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 description:
-  - Combines the registered results of M(privateai.deepseek_dify.nvidia_gpu_facts),
-    M(privateai.deepseek_dify.nvlink_topology) and M(privateai.deepseek_dify.gpu_health) (also when they failed an
-    expectation, since their data is still returned) into the summary that
-    P(privateai.deepseek_dify.gpu_consistency#filter) compares across nodes.
+  - Turns the registered result of M(privateai.deepseek_dify.gpu_gate_info), or the three registered results of
+    M(privateai.deepseek_dify.nvidia_gpu_info), M(privateai.deepseek_dify.nvlink_topology) and
+    M(privateai.deepseek_dify.gpu_health) (also when they failed an expectation, since their data is still returned),
+    into the summary that P(privateai.deepseek_dify.gpu_consistency#filter) compares across nodes.
+  - With O(topology) and O(health) both omitted and no C(gpus) in the input, the input is taken as a
+    M(privateai.deepseek_dify.gpu_gate_info) result (the gpu_validate role's form). Both forms give the same summary.
   - The summary has C(gpu_count), C(reason) (why there is no GPU), C(driver_version), C(cuda_driver_version),
     C(kernel_module_version), C(gpu_model) (one name, or each model with its count when a node mixes them),
     C(gpu_models), C(memory_total_mib), C(nvlink_shape), C(nvswitch), C(islands), C(nvlink_counts), C(health)
     (C(counts), C(healthy), C(failing), C(kernel_log_source)), C(expect_gpus), C(expected), C(group), C(problems)
     (rows with C(field), C(found), C(expected)) and a one-line C(status).
   - A module result without C(gpu_count) (the module failed for another reason than an expectation, such as an
-    unreadable snapshot) becomes a problem row with the module's message.
+    unreadable snapshot) becomes a problem row with the module's name and message.
 positional: topology, health
 options:
   _input:
-    description: The registered result of M(privateai.deepseek_dify.nvidia_gpu_facts).
+    description:
+      - The registered result of M(privateai.deepseek_dify.gpu_gate_info), or of
+        M(privateai.deepseek_dify.nvidia_gpu_info) when O(topology) and O(health) are given.
     type: dict
     required: true
   topology:
@@ -69,8 +73,18 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Read the GPUs, their NVLink topology and health in one module run
+  privateai.deepseek_dify.gpu_gate_info:
+    fail_on: never
+  register: gate_result
+
+- name: Summarise this node
+  ansible.builtin.set_fact:
+    gpu_summary: "{{ gate_result | privateai.deepseek_dify.gpu_node_summary(expect_gpus=true, expected={'gpu_count': 8}) }}"
+
+# The same from the three modules used alone
 - name: Read the GPUs
-  privateai.deepseek_dify.nvidia_gpu_facts:
+  privateai.deepseek_dify.nvidia_gpu_info:
   register: facts_result
 
 - name: Read the topology
@@ -81,7 +95,7 @@ EXAMPLES = r"""
   privateai.deepseek_dify.gpu_health:
   register: health_result
 
-- name: Summarise this node
+- name: Summarise this node from the three results
   ansible.builtin.set_fact:
     gpu_summary: >-
       {{ facts_result | privateai.deepseek_dify.gpu_node_summary(topology_result, health_result,
@@ -98,7 +112,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_consistency as _gc
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import gpu_consistency as _gc
 
 
 def _mapping(value, name):
@@ -113,12 +127,13 @@ def gpu_node_summary(facts, topology=None, health=None, expect_gpus=True, expect
                      fail_on="critical", expect_fully_connected=False, min_nvlinks_per_pair=None):
     if fail_on not in ("critical", "warning", "never"):
         raise AnsibleFilterError("gpu_node_summary: fail_on must be critical, warning or never, got %r" % (fail_on,))
-    return _gc.node_summary(_mapping(facts, "the input (the nvidia_gpu_facts result)"),
+    options = dict(expect_gpus=expect_gpus, expected=_mapping(expected, "expected"), group=group, fail_on=fail_on,
+                   expect_fully_connected=expect_fully_connected, min_nvlinks_per_pair=min_nvlinks_per_pair)
+    if topology is None and health is None and not (isinstance(facts, Mapping) and "gpus" in facts):
+        return _gc.gate_node_summary(_mapping(facts, "the input (the gpu_gate_info result)"), **options)
+    return _gc.node_summary(_mapping(facts, "the input (the nvidia_gpu_info result)"),
                             _mapping(topology, "topology (the nvlink_topology result)"),
-                            _mapping(health, "health (the gpu_health result)"),
-                            expect_gpus=expect_gpus, expected=_mapping(expected, "expected"), group=group,
-                            fail_on=fail_on, expect_fully_connected=expect_fully_connected,
-                            min_nvlinks_per_pair=min_nvlinks_per_pair)
+                            _mapping(health, "health (the gpu_health result)"), **options)
 
 
 class FilterModule(object):

@@ -168,6 +168,52 @@ def read_kernel_xids(run_command=None, lookback_hours=24, which=shutil.which):
     return "unavailable (no journalctl, dmesg or readable /dev/kmsg)", []
 
 
+NO_PYNVML = "the pynvml module is not installed (pip package nvidia-ml-py)"
+
+
+def _import_pynvml():
+    try:
+        import pynvml  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return pynvml
+
+
+def _start(pynvml):
+    """nvmlInit: None when NVML started, else NVML's error text."""
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError as exc:
+        return _error_text(exc)
+    return None
+
+
+def _stop(pynvml):
+    try:
+        pynvml.nvmlShutdown()
+    except pynvml.NVMLError:
+        pass
+
+
+def nvml_driver_version(pynvml=None):
+    """The driver version NVML reports, for nvidia_driver_info: (version, None); (None, NVML's error) when NVML
+    cannot start or answer (for example "RM has detected an NVML/RM version mismatch."); (None, None) without
+    pynvml. Only nvmlInit, one call and nvmlShutdown: no GPU is opened."""
+    pynvml = pynvml or _import_pynvml()
+    if pynvml is None:
+        return None, None
+    error = _start(pynvml)
+    if error is not None:
+        return None, error
+    try:
+        version = _Nvml(pynvml)("nvmlSystemGetDriverVersion")
+    finally:
+        _stop(pynvml)
+    if is_error(version):
+        return None, version[len("ERR:"):]
+    return version, None
+
+
 class _Nvml(object):
     """Calls pynvml, turning NVML errors into 'ERR:<name>' values."""
 
@@ -351,18 +397,12 @@ def collect(sysfs_root="/sys", run_command=None, xid_lookback_hours=24, pynvml=N
     profile: a dict to fill with {NVML function: [calls, seconds]} (bench/probe)."""
     parts = ALL_PARTS if parts is None else frozenset(parts)
     started = time.time()
+    pynvml = pynvml or _import_pynvml()
     if pynvml is None:
-        try:
-            import pynvml  # pylint: disable=import-outside-toplevel
-        except ImportError:
-            return empty("the pynvml module is not installed (pip package nvidia-ml-py)")
-    try:
-        init_started = time.time()
-        pynvml.nvmlInit()
-        if profile is not None:
-            profile["nvmlInit"] = [1, time.time() - init_started]
-    except pynvml.NVMLError as exc:
-        reason = _error_text(exc)
+        return empty(NO_PYNVML)
+    init_started = time.time()
+    reason = _start(pynvml)
+    if reason is not None:
         loaded = _read(os.path.join(sysfs_root, "module", "nvidia", "version"))
         if "Library Not Found" in reason or "Driver Not Loaded" in reason:
             snap = empty("no NVIDIA driver: NVML says '%s'" % reason)
@@ -373,6 +413,8 @@ def collect(sysfs_root="/sys", run_command=None, xid_lookback_hours=24, pynvml=N
             snap = empty("NVML initialisation failed: %s" % reason)
         snap["kernel_module_version"] = loaded
         return snap
+    if profile is not None:
+        profile["nvmlInit"] = [1, time.time() - init_started]
     try:
         call = _Nvml(pynvml, profile)
         snap = empty(None)
@@ -412,7 +454,4 @@ def collect(sysfs_root="/sys", run_command=None, xid_lookback_hours=24, pynvml=N
         snap["probe_seconds"] = round(time.time() - started, 4)
         return snap
     finally:
-        try:
-            pynvml.nvmlShutdown()
-        except pynvml.NVMLError:
-            pass
+        _stop(pynvml)

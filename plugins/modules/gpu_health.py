@@ -26,31 +26,10 @@ author:
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
   - privateai.deepseek_dify.gpu_probe
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
-options:
-  fail_on:
-    description: Fail the task when a finding of this severity or worse exists; V(never) only reports.
-    type: str
-    choices: [critical, warning, never]
-    default: critical
-  thresholds:
-    description:
-      - Overrides of the default thresholds; unknown keys are refused.
-      - C(temperature_margin_c) (10), C(pcie_replay_counter) (100), C(nvlink_replay) (100), C(nvlink_recovery) (1),
-        C(nvlink_crc) (100), C(xid_ignore) (application XIDs 13, 31, 43, 45, 68),
-        C(xid_critical) (48, 61, 62, 64, 74, 79, 94, 95, 119, 120, 140; other XIDs are warnings).
-    type: dict
-    default: {}
-  xid_lookback_hours:
-    description: How far back the kernel log is read for XID errors (live backend).
-    type: int
-    default: 24
+  - privateai.deepseek_dify.gpu_probe.health
+options: {}
+seealso:
+  - module: privateai.deepseek_dify.gpu_gate_info
 """
 
 EXAMPLES = r"""
@@ -106,34 +85,20 @@ thresholds:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_health, gpu_module
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_module
 
 
 def main():
-    args = dict(gpu_module.COMMON_ARGS)
-    args.update(
-        fail_on=dict(type="str", choices=["critical", "warning", "never"], default="critical"),
-        thresholds=dict(type="dict", default={}),
-        xid_lookback_hours=dict(type="int", default=24),
-    )
-    module = AnsibleModule(argument_spec=args, supports_check_mode=True)
-    try:
-        thresholds = gpu_health.merge_thresholds(module.params["thresholds"])
-    except gpu_health.ThresholdError as exc:
-        module.fail_json(msg="Failed to read the thresholds option due to: %s" % exc)
-    snap = gpu_module.get_snapshot(module, parts=("nvlink", "health", "xid"),
+    module = AnsibleModule(argument_spec=gpu_module.argument_spec(gpu_module.HEALTH_ARGS), supports_check_mode=True)
+    thresholds = gpu_module.thresholds_or_fail(module)
+    snap = gpu_module.get_snapshot(module, parts=gpu_module.HEALTH_PARTS,
                                    xid_lookback_hours=module.params["xid_lookback_hours"])
-    found = gpu_health.findings(snap, thresholds)
-    summary = gpu_health.summarize(found, module.params["fail_on"])
-    result = dict(changed=False, gpu_count=len(snap["gpus"]), reason=gpu_module.no_gpu_reason(snap), findings=found,
-                  counts=summary["counts"], healthy=summary["healthy"], thresholds=thresholds,
-                  kernel_log_source=snap.get("kernel_log_source", "recorded" if module.params["snapshot"] else "not read"))
-    if summary["failing"]:
-        module.fail_json(msg="Failed the GPU health check (fail_on=%s): %s" % (
-            module.params["fail_on"], "; ".join("%s %s: %s" % ("GPU%d" % f["gpu"] if f["gpu"] is not None else "node",
-                                                               f["severity"], f["message"])
-                                                for f in summary["failing"])), **result)
-    module.exit_json(**result)
+    result, failing = gpu_module.health_result(snap, thresholds, module.params["fail_on"],
+                                               replayed=bool(module.params["snapshot"]))
+    failure = gpu_module.health_failure(failing, module.params["fail_on"])
+    if failure:
+        module.fail_json(msg=failure, changed=False, **result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

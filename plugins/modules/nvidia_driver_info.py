@@ -164,7 +164,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import nvidia_driver
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_snapshot, nvidia_driver
 
 
 def _module_on_disk(module):
@@ -185,27 +185,6 @@ def _ldconfig_libraries(module):
         return []
     paths = [line.split("=>", 1)[1].strip() for line in out.splitlines() if "libnvidia-ml.so" in line and "=>" in line]
     return nvidia_driver.library_versions_from_paths(os.path.realpath(path) for path in paths)
-
-
-def _nvml_version():
-    try:
-        import pynvml  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return None, None
-    try:
-        pynvml.nvmlInit()
-    except Exception as exc:  # NVMLError subclasses, e.g. LibRmVersionMismatch, DriverNotLoaded
-        return None, to_native(exc)
-    try:
-        version = pynvml.nvmlSystemGetDriverVersion()
-        return to_native(version), None
-    except Exception as exc:
-        return None, to_native(exc)
-    finally:
-        try:
-            pynvml.nvmlShutdown()
-        except Exception:
-            pass
 
 
 def main():
@@ -250,7 +229,7 @@ def main():
         expect_loaded = bool(state["pci"]["gpus"])
     nvml_version = nvml_error = None
     if params["use_nvml"] and real and state["pci"]["gpus"]:
-        nvml_version, nvml_error = _nvml_version()
+        nvml_version, nvml_error = gpu_snapshot.nvml_driver_version()
     state["nvml_version"] = nvml_version
     state["nvml_error"] = nvml_error
     summary = nvidia_driver.summarize(state, params["wanted_version"], params["wanted_branch"], expect_loaded)

@@ -24,24 +24,10 @@ author:
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
   - privateai.deepseek_dify.gpu_probe
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
-options:
-  expect_gpu_count:
-    description: Fail unless NVML reports exactly this many GPUs.
-    type: int
-  expect_fully_connected:
-    description: Fail unless every GPU pair is joined by NVLink (directly or through NVSwitch).
-    type: bool
-    default: false
-  expect_min_nvlinks_per_pair:
-    description: Fail for every GPU pair joined by fewer active NVLinks than this.
-    type: int
+  - privateai.deepseek_dify.gpu_probe.topology
+options: {}
+seealso:
+  - module: privateai.deepseek_dify.gpu_gate_info
 """
 
 EXAMPLES = r"""
@@ -128,26 +114,16 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_module, gpu_topology
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_module
 
 
 def main():
-    args = dict(gpu_module.COMMON_ARGS)
-    args.update(
-        expect_gpu_count=dict(type="int"),
-        expect_fully_connected=dict(type="bool", default=False),
-        expect_min_nvlinks_per_pair=dict(type="int"),
-    )
-    module = AnsibleModule(argument_spec=args, supports_check_mode=True)
-    snap = gpu_module.get_snapshot(module, parts=("nvlink", "pairs", "sysfs"))
-    topo = gpu_topology.topology(snap)
-    topo["reason"] = gpu_module.no_gpu_reason(snap)
-    problems = gpu_topology.check_expectations(
-        topo, module.params["expect_gpu_count"], module.params["expect_fully_connected"],
-        module.params["expect_min_nvlinks_per_pair"])
-    topo["problems"] = problems
-    if problems:
-        module.fail_json(msg="Failed the NVLink topology expectations on this node: %s" % "; ".join(problems), **topo)
+    module = AnsibleModule(argument_spec=gpu_module.argument_spec(gpu_module.TOPOLOGY_ARGS), supports_check_mode=True)
+    snap = gpu_module.get_snapshot(module, parts=gpu_module.TOPOLOGY_PARTS)
+    topo = gpu_module.topology_result(snap, module.params)
+    failure = gpu_module.topology_failure(topo)
+    if failure:
+        module.fail_json(msg=failure, **topo)
     module.exit_json(changed=False, **topo)
 
 

@@ -127,7 +127,7 @@ notes:
   - The memory figures are estimates with a stated reserve (docs/serving.md); they are what the planner checks, not
     a measurement of the engine.
 seealso:
-  - module: privateai.deepseek_dify.nvidia_gpu_facts
+  - module: privateai.deepseek_dify.gpu_gate_info
   - module: privateai.deepseek_dify.rdma_facts
   - plugin: privateai.deepseek_dify.serving_plan
     plugin_type: filter

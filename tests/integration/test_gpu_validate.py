@@ -70,10 +70,12 @@ def test_a_node_on_another_driver_fails_the_gate_with_one_table(snapshots):
     assert "%s: 2x NVIDIA H100 80GB HBM3, driver 570.86.15 (CUDA 13.0)" % second in " ".join(messages(run.stdout))
 
 
-def test_an_explicit_driver_version_names_only_the_node_that_differs(snapshots):
+# The role's own variable, or the site-wide driver pin that roles/nvidia_driver installs and the role's default reads.
+@pytest.mark.parametrize("driver_variable", ["gpu_validate_expected_driver_version", "privateai_nvidia_driver_version"])
+def test_an_explicit_driver_version_names_only_the_node_that_differs(snapshots, driver_variable):
     first, second = snapshots.names
     inventory = snapshots.inventory({"gpu_validate_snapshot": SNAPSHOT,
-                                     "gpu_validate_expected_driver_version": "580.159.04",
+                                     driver_variable: "580.159.04",
                                      "gpu_validate_expected_gpu_count": 2,
                                      "gpu_validate_expect_fully_connected": True,
                                      "gpu_validate_min_nvlinks_per_pair": 18})
@@ -121,3 +123,17 @@ def test_gpu_nodes_without_gpus_fail_when_gpus_are_expected(node_pair):
     for name in node_pair.names:
         assert re.search(r"^%s +\| gpu_count +\| 0: %s +\| at least 1 \(gpu_validate_expect_gpus\)$"
                          % (name, re.escape(NO_PYNVML)), table, re.M), table
+
+
+def test_a_driver_pin_that_is_no_version_is_refused_by_name(node_pair):
+    inventory = node_pair.inventory({"gpu_validate_expect_gpus": False, "privateai_nvidia_driver_version": "latest"})
+    run = node_pair.playbook(PLAYBOOK, inventory, **JSON_RESULTS)
+    assert run.returncode != 0
+    fatal = results(run.stdout, "fatal")
+    assert sorted(host for host, dummy in fatal) == sorted(node_pair.names)  # each node, before reading any GPU
+    for host, result in fatal:
+        assert result["msg"] == (
+            "gpu_validate: on %s, gpu_validate_expected_driver_version must be an NVIDIA driver version such as "
+            "580.95.05 (empty to compare with the majority), got latest: fix privateai_nvidia_driver_version (its "
+            "default) or set the variable" % host)
+    assert "Read the GPUs, their NVLink topology and health" not in run.stdout

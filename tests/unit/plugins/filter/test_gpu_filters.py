@@ -61,21 +61,27 @@ def test_node_summary_refuses_bad_input():
 
 
 def test_filters_work_from_a_template(tmp_path):
-    """Both filters from Jinja, with the three modules' results registered from a snapshot; the second node
-    is the first with another driver version."""
+    """Both filters from Jinja, with gpu_gate_info's result and the three modules' results registered from a
+    snapshot (both give the same summary; the old name nvidia_gpu_facts still runs nvidia_gpu_info); the second
+    node is the first with another driver version."""
     playbook = tmp_path / "play.yml"
     playbook.write_text("""
 - hosts: localhost
   gather_facts: false
   tasks:
-    - privateai.deepseek_dify.nvidia_gpu_facts: {snapshot: "%(fixture)s"}
+    - privateai.deepseek_dify.nvidia_gpu_info: {snapshot: "%(fixture)s"}
       register: facts
     - privateai.deepseek_dify.nvlink_topology: {snapshot: "%(fixture)s", expect_fully_connected: true}
       register: topo
     - privateai.deepseek_dify.gpu_health: {snapshot: "%(fixture)s"}
       register: health
+    - privateai.deepseek_dify.gpu_gate_info: {snapshot: "%(fixture)s", expect_fully_connected: true}
+      register: gate
+    - privateai.deepseek_dify.nvidia_gpu_facts: {snapshot: "%(fixture)s"}
+      register: old_name
     - ansible.builtin.set_fact:
         one: "{{ facts | privateai.deepseek_dify.gpu_node_summary(topo, health, expect_gpus=true) }}"
+        from_gate: "{{ gate | privateai.deepseek_dify.gpu_node_summary(expect_gpus=true) }}"
     - ansible.builtin.set_fact:
         result: >-
           {{ {'gpu01': one, 'gpu02': one | combine({'driver_version': '570.86.15'}), 'gpu03': one}
@@ -84,6 +90,9 @@ def test_filters_work_from_a_template(tmp_path):
         that:
           - one.gpu_count == 2
           - one.problems == []
+          - from_gate == one
+          - old_name.gpus == facts.gpus
+          - gate.facts.gpus == facts.gpus
           - not result.consistent
           - result.rows | length == 1
           - result.rows[0].node == 'gpu02'

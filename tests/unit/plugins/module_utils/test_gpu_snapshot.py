@@ -312,6 +312,36 @@ def test_collect_without_pynvml(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------------
+# nvml_driver_version: nvidia_driver_info's NVML path
+# ------------------------------------------------------------------------------------------------
+
+# (driver_version in the fake's snapshot, nvmlInit error) -> (version, error), and whether NVML was shut down
+DRIVER_VERSION_CASES = [
+    ("580.159.04", None, ("580.159.04", None), True),
+    ("580.159.04", "RM has detected an NVML/RM version mismatch.", (None, "RM has detected an NVML/RM version mismatch."),
+     False),
+    ("580.159.04", "Driver Not Loaded", (None, "Driver Not Loaded"), False),
+    ("ERR:Unknown Error", None, (None, "Unknown Error"), True),
+]
+
+
+@pytest.mark.parametrize("version, init_error, expected, shut_down", DRIVER_VERSION_CASES,
+                         ids=["answers", "mismatch", "no-driver", "call-fails"])
+def test_nvml_driver_version(version, init_error, expected, shut_down):
+    snap = raw("synthetic-no-driver.json")
+    snap["driver_version"] = version
+    fake = FakePynvml(snap, init_error=init_error)
+    assert gpu_snapshot.nvml_driver_version(pynvml=fake) == expected
+    names = [name for name, dummy in fake.calls]
+    assert names == (["nvmlInit", "nvmlSystemGetDriverVersion", "nvmlShutdown"] if shut_down else ["nvmlInit"])
+
+
+def test_nvml_driver_version_without_pynvml(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # import pynvml raises ImportError
+    assert gpu_snapshot.nvml_driver_version() == (None, None)
+
+
+# ------------------------------------------------------------------------------------------------
 # the pieces
 # ------------------------------------------------------------------------------------------------
 

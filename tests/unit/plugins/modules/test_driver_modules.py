@@ -150,3 +150,32 @@ def test_driver_info_without_gpu_expects_nothing(tmp_path):
     result = _run(nvidia_driver_info, {"sysfs_root": str(tmp_path / "sys"), "proc_root": str(tmp_path / "proc"),
                                        "root": str(tmp_path / "root")})
     assert result["gpus"] == [] and result["reboot_reasons"] == [] and result["summary"] == "no NVIDIA driver"
+
+
+@pytest.mark.parametrize("answer, use_nvml, expected", [
+    (("580.95.05", None), True, {"nvml_version": "580.95.05", "nvml_error": None, "reboot": []}),
+    ((None, "RM has detected an NVML/RM version mismatch."), True,
+     {"nvml_version": None, "nvml_error": "RM has detected an NVML/RM version mismatch.",
+      "reboot": ["NVML reports 'RM has detected an NVML/RM version mismatch.': the loaded kernel module and the "
+                 "installed libraries differ"]}),
+    (("580.95.05", None), False, {"nvml_version": None, "nvml_error": None, "reboot": []}),
+], ids=["answers", "mismatch", "not-asked"])
+def test_driver_info_asks_nvml_through_the_snapshot_layer(monkeypatch, answer, use_nvml, expected):
+    """On the real root with a GPU on the PCI bus, the NVML answer comes from gpu_snapshot.nvml_driver_version (a
+    test double here; its own cases are in test_gpu_snapshot.py) and a mismatch becomes a reboot reason."""
+    asked = []
+
+    def nvml_driver_version_double():
+        asked.append(True)
+        return answer
+
+    state = {"pci": {"gpus": ["0000:18:00.0"], "nvswitches": [], "device_ids": {}},
+             "loaded": {"loaded": True, "version": "580.95.05", "flavor": "open"}, "module_on_disk": None,
+             "library_versions": ["580.95.05"], "packages": {}, "nouveau_loaded": False, "nouveau_blacklisted": False}
+    monkeypatch.setattr(nvidia_driver_info.nvidia_driver, "collect", lambda **kwargs: dict(state))
+    monkeypatch.setattr(nvidia_driver_info, "_module_on_disk", lambda module: None)
+    monkeypatch.setattr(nvidia_driver_info.gpu_snapshot, "nvml_driver_version", nvml_driver_version_double)
+    result = _run(nvidia_driver_info, {"use_nvml": use_nvml})
+    assert asked == ([True] if use_nvml else [])
+    assert (result["nvml_version"], result["nvml_error"]) == (expected["nvml_version"], expected["nvml_error"])
+    assert result["reboot_reasons"] == expected["reboot"]

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, privateai.deepseek_dify maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""nvidia_gpu_facts, nvlink_topology and gpu_health run in-process: on snapshot files (replay backend)
+"""nvidia_gpu_info, nvlink_topology, gpu_health and gpu_gate_info run in-process: on snapshot files (replay backend)
 and on a fake node (live backend: the fake pynvml from tests/unit/plugins/module_utils/fake_pynvml.py
 installed as the ``pynvml`` module, a fake sysfs tree, a fake kernel log)."""
 
@@ -19,9 +19,11 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_health as gpu_health_utils
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_snapshot
+from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_gate_info
 from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_health as gpu_health_module
-from ansible_collections.privateai.deepseek_dify.plugins.modules import nvidia_gpu_facts, nvlink_topology
+from ansible_collections.privateai.deepseek_dify.plugins.modules import nvidia_gpu_info, nvlink_topology
 from ansible_collections.privateai.deepseek_dify.tests.unit.plugins.module_utils.fake_pynvml import (
     FakePynvml, FakeSysfs)
 from ansible_collections.privateai.deepseek_dify.tests.unit.plugins.modules.utils import (
@@ -85,7 +87,7 @@ def fake_node(tmp_path, monkeypatch):
 # shared behaviour: snapshot option, expect_gpus
 # ------------------------------------------------------------------------------------------------
 
-MODULES = [nvidia_gpu_facts, nvlink_topology, gpu_health_module]
+MODULES = [nvidia_gpu_info, nvlink_topology, gpu_health_module, gpu_gate_info]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
@@ -136,22 +138,22 @@ def test_unusable_snapshot_fails_naming_the_path(module, tmp_path):
 def test_driver_mismatch_live_names_the_reboot(fake_node):
     sysfs = fake_node(raw("synthetic-no-driver.json"), init_error="RM has detected an NVML/RM version mismatch.",
                       kernel_module_version="570.172.08")
-    failed, result = run(nvidia_gpu_facts, {"sysfs_root": sysfs, "expect_gpus": True})
+    failed, result = run(nvidia_gpu_info, {"sysfs_root": sysfs, "expect_gpus": True})
     assert failed is True
     assert "driver/library version mismatch: the loaded kernel module is 570.172.08" in result["msg"]
     assert "reboot the node" in result["msg"]
-    failed, result = run(nvidia_gpu_facts, {"sysfs_root": sysfs})
+    failed, result = run(nvidia_gpu_info, {"sysfs_root": sysfs})
     assert failed is False
     assert (result["gpu_count"], result["kernel_module_version"]) == (0, "570.172.08")
     assert result["reason"] == raw("synthetic-driver-mismatch.json")["reason"]
 
 
 # ------------------------------------------------------------------------------------------------
-# nvidia_gpu_facts
+# nvidia_gpu_info
 # ------------------------------------------------------------------------------------------------
 
 def test_facts_from_a_snapshot():
-    failed, result = run(nvidia_gpu_facts, {"snapshot": fixture("synthetic-hgx-h100x8-nvswitch.json")})
+    failed, result = run(nvidia_gpu_info, {"snapshot": fixture("synthetic-hgx-h100x8-nvswitch.json")})
     assert failed is False
     assert (result["gpu_count"], result["driver_version"], result["cuda_driver_version"]) == (8, "580.159.04", "13.0")
     assert [g["pci_bus_id"] for g in result["gpus"]] == [
@@ -162,8 +164,8 @@ def test_facts_from_a_snapshot():
 @pytest.mark.parametrize("name", ["synthetic-hgx-h100x8-nvswitch.json", "synthetic-pcie-4gpu-2numa.json",
                                   "synthetic-unhealthy-gpu-lost.json"])
 def test_facts_live_equal_facts_replayed(fake_node, name):
-    replayed = run(nvidia_gpu_facts, {"snapshot": fixture(name)})[1]
-    failed, live = run(nvidia_gpu_facts, {"sysfs_root": fake_node(raw(name))})
+    replayed = run(nvidia_gpu_info, {"snapshot": fixture(name)})[1]
+    failed, live = run(nvidia_gpu_info, {"sysfs_root": fake_node(raw(name))})
     assert failed is False
     assert isinstance(live.pop("probe_seconds"), float)
     assert live == replayed
@@ -309,3 +311,89 @@ def test_health_live_equals_health_replayed(fake_node, name):
     assert live["findings"] == replayed["findings"]
     assert live["findings"]  # each of these snapshots has findings
     assert live["kernel_log_source"] == "journalctl"
+
+
+# ------------------------------------------------------------------------------------------------
+# gpu_gate_info: the three results from one snapshot
+# ------------------------------------------------------------------------------------------------
+
+ALL_FIXTURES = sorted(n for n in os.listdir(FIXTURES) if n.endswith(".json"))
+# Results that carry the module run itself, not what was read.
+RUN_KEYS = ("changed", "failed", "msg", "invocation")
+
+
+def _without_run(result):
+    return dict((k, v) for k, v in result.items() if k not in RUN_KEYS)
+
+
+# (fixture, topology options, fail_on) -> the gate's parts equal the three modules' results, whether they pass
+# or fail; case table over every recorded and synthetic snapshot, plus expectation cases.
+GATE_CASES = [(name, {}, "never") for name in ALL_FIXTURES] + [
+    ("h100x2-nvswitch.json", {"expect_fully_connected": True, "expect_min_nvlinks_per_pair": 18}, "critical"),
+    ("synthetic-a100x4-nvlink-bridge-pairs.json", {"expect_fully_connected": True}, "critical"),
+    ("synthetic-hgx-h100x8-nvswitch.json", {"expect_gpu_count": 4, "expect_min_nvlinks_per_pair": 18}, "warning"),
+    ("synthetic-unhealthy-combined.json", {}, "critical"),
+    ("synthetic-unhealthy-thermal-slowdown.json", {}, "warning"),
+]
+
+
+@pytest.mark.parametrize("name, topo_args, fail_on", GATE_CASES,
+                         ids=["%s-%s-%s" % (c[0][:-5], "+".join(sorted(c[1])) or "plain", c[2]) for c in GATE_CASES])
+def test_gate_returns_what_the_three_modules_return(name, topo_args, fail_on):
+    snap = {"snapshot": fixture(name)}
+    facts = run(nvidia_gpu_info, snap)[1]
+    topo_failed, topo = run(nvlink_topology, dict(snap, **topo_args))
+    health_failed, health = run(gpu_health_module, dict(snap, fail_on=fail_on))
+    failed, gate = run(gpu_gate_info, dict(snap, fail_on=fail_on, **topo_args))
+    assert gate["facts"] == _without_run(facts)
+    assert gate["topology"] == _without_run(topo)
+    assert gate["health"] == _without_run(health)
+    assert (gate["gpu_count"], gate["reason"], gate["changed"]) == (facts["gpu_count"], facts["reason"], False)
+    # The gate fails exactly when one of the two checking modules does, with both messages.
+    assert failed is (topo_failed or health_failed)
+    if failed:
+        assert gate["msg"] == "; ".join(r["msg"] for f, r in ((topo_failed, topo), (health_failed, health)) if f)
+    else:
+        assert "msg" not in gate
+    failing = gpu_health_utils.summarize(health["findings"], fail_on)["failing"]
+    assert len(gate["problems"]) == len(topo["problems"]) + len(failing)
+    assert gate["problems"][:len(topo["problems"])] == topo["problems"]
+
+
+def test_gate_problems_name_the_pair_and_the_finding():
+    failed, gate = run(gpu_gate_info, {"snapshot": fixture("synthetic-unhealthy-nvlink-inactive.json"),
+                                       "expect_min_nvlinks_per_pair": 18})
+    assert failed is True
+    assert gate["problems"][0] == "GPU0-GPU6: 17 NVLinks, expected at least 18 (found NV17)"
+    assert any(p.startswith("GPU") and " critical nvlink_inactive: " in p for p in gate["problems"]), gate["problems"]
+    assert gate["msg"].startswith("Failed the NVLink topology expectations on this node: GPU0-GPU6: 17 NVLinks")
+    assert "; Failed the GPU health check (fail_on=critical): " in gate["msg"]
+
+
+def test_gate_refuses_bad_thresholds_before_reading():
+    failed, result = run(gpu_gate_info, {"snapshot": "/nonexistent.json", "thresholds": {"nvlink_crc": -1}})
+    assert failed is True
+    assert result["msg"] == "Failed to read the thresholds option due to: threshold nvlink_crc must be a number >= 0, got -1"
+
+
+@pytest.mark.parametrize("name", ["synthetic-hgx-h100x8-nvswitch.json", "synthetic-unhealthy-combined.json",
+                                  "synthetic-pcie-4gpu-2numa.json"])
+def test_gate_live_reads_nvml_once_and_equals_the_replay(fake_node, monkeypatch, name):
+    sysfs = fake_node(copy.deepcopy(raw(name)))
+    collected = []
+    real_collect = gpu_snapshot.collect
+
+    def counting_collect(**kwargs):
+        collected.append(kwargs["parts"])
+        return real_collect(**kwargs)
+
+    monkeypatch.setattr(gpu_snapshot, "collect", counting_collect)
+    failed, live = run(gpu_gate_info, {"sysfs_root": sysfs, "fail_on": "never"})
+    assert failed is False
+    assert collected == [("health", "nvlink", "pairs", "sysfs", "xid")]  # one snapshot with every part
+    replayed = run(gpu_gate_info, {"snapshot": fixture(name), "fail_on": "never"})[1]
+    assert live["facts"]["gpus"] == replayed["facts"]["gpus"]
+    assert live["topology"]["matrix"] == replayed["topology"]["matrix"]
+    assert live["health"]["findings"] == replayed["health"]["findings"]
+    assert live["health"]["kernel_log_source"] == "journalctl"
+    assert live["probe_seconds"] >= 0

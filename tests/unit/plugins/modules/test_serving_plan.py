@@ -16,7 +16,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.privateai.deepseek_dify.plugins.filter import serving_plan as serving_plan_filter
 from ansible_collections.privateai.deepseek_dify.plugins.filter.gpu_node_summary import gpu_node_summary
-from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_health, nvidia_gpu_facts, nvlink_topology, serving_plan
+from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_gate_info, serving_plan
 from ansible_collections.privateai.deepseek_dify.tests.unit.plugins.modules.utils import (
     AnsibleExitJson,
     AnsibleFailJson,
@@ -113,12 +113,9 @@ def _register(module, args):
 
 
 def gate_summary(fixture):
-    """gpu_validate_summary as the GPU gate builds it from the three GPU modules run on a snapshot file."""
+    """gpu_validate_summary as the GPU gate builds it from gpu_gate_info run on a snapshot file."""
     path = os.path.join(FIXTURES, fixture)
-    facts = _register(nvidia_gpu_facts, {"snapshot": path})
-    topology = _register(nvlink_topology, {"snapshot": path})
-    health = _register(gpu_health, {"snapshot": path})
-    return gpu_node_summary(facts, topology, health)
+    return gpu_node_summary(_register(gpu_gate_info, {"snapshot": path}))
 
 
 def test_plans_on_the_summary_of_a_recorded_h100_pair():

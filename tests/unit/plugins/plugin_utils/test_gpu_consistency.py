@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, privateai.deepseek_dify maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""gpu_consistency: node summaries from real module results (the three GPU modules run in-process on
-snapshot files), then the cross-node comparison and its table."""
+"""gpu_consistency (plugin_utils): node summaries from real module results (gpu_gate_info, and the three GPU
+modules used alone, run in-process on snapshot files; every summary test runs on both routes), then the
+cross-node comparison and its table."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,9 +17,9 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_consistency as gc
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import gpu_consistency as gc
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_snapshot
-from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_health, nvidia_gpu_facts, nvlink_topology
+from ansible_collections.privateai.deepseek_dify.plugins.modules import gpu_gate_info, gpu_health, nvidia_gpu_info, nvlink_topology
 from ansible_collections.privateai.deepseek_dify.tests.unit.plugins.modules.utils import (
     AnsibleExitJson, AnsibleFailJson, exit_json, fail_json, set_module_args)
 
@@ -48,9 +49,28 @@ def _run(module, args):
     raise AssertionError("module neither exited nor failed")
 
 
-@pytest.fixture
-def node(tmp_path):
-    """node(snapshot dict, **options) -> the summary gpu_validate builds from the three modules' results."""
+def _summary_from_modules(path, options):
+    facts = _run(nvidia_gpu_info, {"snapshot": path})
+    topo_args = {"snapshot": path, "expect_fully_connected": options["expect_fully_connected"]}
+    if options["min_nvlinks_per_pair"]:
+        topo_args["expect_min_nvlinks_per_pair"] = options["min_nvlinks_per_pair"]
+    topology = _run(nvlink_topology, topo_args)
+    health = _run(gpu_health, {"snapshot": path, "fail_on": options["fail_on"]})
+    return gc.node_summary(facts, topology, health, **options)
+
+
+def _summary_from_gate(path, options):
+    args = {"snapshot": path, "expect_fully_connected": options["expect_fully_connected"],
+            "fail_on": options["fail_on"]}
+    if options["min_nvlinks_per_pair"]:
+        args["expect_min_nvlinks_per_pair"] = options["min_nvlinks_per_pair"]
+    return gc.gate_node_summary(_run(gpu_gate_info, args), **options)
+
+
+@pytest.fixture(params=[_summary_from_modules, _summary_from_gate], ids=["three-modules", "gate"])
+def node(tmp_path, request):
+    """node(snapshot dict, **options) -> the summary gpu_validate builds, from gpu_gate_info's result (the role's
+    route) or from the three modules' results (the filter's other form); both must give the same summary."""
     counter = [0]
 
     def build(snap, expect_gpus=True, expected=None, group="all", fail_on="critical", fully_connected=False,
@@ -58,14 +78,8 @@ def node(tmp_path):
         counter[0] += 1
         path = tmp_path / ("snap-%d.json" % counter[0])
         path.write_text(json.dumps(snap))
-        facts = _run(nvidia_gpu_facts, {"snapshot": str(path)})
-        topo_args = {"snapshot": str(path), "expect_fully_connected": fully_connected}
-        if min_links:
-            topo_args["expect_min_nvlinks_per_pair"] = min_links
-        topology = _run(nvlink_topology, topo_args)
-        health = _run(gpu_health, {"snapshot": str(path), "fail_on": fail_on})
-        return gc.node_summary(facts, topology, health, expect_gpus=expect_gpus, expected=expected, group=group,
-                               fail_on=fail_on, expect_fully_connected=fully_connected, min_nvlinks_per_pair=min_links)
+        return request.param(str(path), dict(expect_gpus=expect_gpus, expected=expected, group=group, fail_on=fail_on,
+                                             expect_fully_connected=fully_connected, min_nvlinks_per_pair=min_links))
 
     return build
 
@@ -154,9 +168,38 @@ def test_module_errors_become_one_row_per_message():
     broken = {"failed": True, "msg": "Failed to read the NVML snapshot '/x' due to: cannot read snapshot /x"}
     s = gc.node_summary(broken, broken, {"failed": True, "msg": "other"})
     assert s["problems"] == [
-        {"field": "nvidia_gpu_facts, nvlink_topology", "found": broken["msg"], "expected": "the module to run"},
+        {"field": "nvidia_gpu_info, nvlink_topology", "found": broken["msg"], "expected": "the module to run"},
         {"field": "gpu_health", "found": "other", "expected": "the module to run"},
     ]
+
+
+@pytest.mark.parametrize("gate, row", [
+    ({"failed": True, "msg": "Failed to read the NVML snapshot '/x' due to: cannot read snapshot /x"},
+     {"field": "gpu_gate_info", "found": "Failed to read the NVML snapshot '/x' due to: cannot read snapshot /x",
+      "expected": "the module to run"}),
+    ("not a result", {"field": "gpu_gate_info", "found": "no result", "expected": "the module to run"}),
+], ids=["unreadable-snapshot", "no-result"])
+def test_a_gate_that_failed_before_reading_is_one_row_naming_it(gate, row):
+    s = gc.gate_node_summary(gate)
+    assert s["problems"] == [row]
+    assert (s["gpu_count"], s["driver_version"]) == (None, None)
+
+
+def test_a_gate_stopped_by_expect_gpus_is_a_node_without_gpus():
+    gate = {"failed": True, "msg": "Failed to find NVIDIA GPUs ...", "gpu_count": 0, "reason": NO_PYNVML}
+    s = gc.gate_node_summary(gate, expect_gpus=True)
+    assert s["problems"] == []  # the missing GPUs are the comparison's row, not a module error
+    assert (s["gpu_count"], s["reason"]) == (0, NO_PYNVML)
+    assert s["status"] == "no NVIDIA GPU (%s), but GPUs are expected (gpu_validate_expect_gpus)" % NO_PYNVML
+
+
+@pytest.mark.parametrize("name", ["h100x2-nvswitch.json", "synthetic-unhealthy-combined.json",
+                                  "synthetic-a100x4-nvlink-bridge-pairs.json", "synthetic-no-driver.json"])
+def test_both_routes_give_the_same_summary(tmp_path, name):
+    path = os.path.join(os.path.dirname(FIXTURE), name)
+    options = dict(expect_gpus=True, expected={"gpu_count": 8}, group="all", fail_on="warning",
+                   expect_fully_connected=True, min_nvlinks_per_pair=18)
+    assert _summary_from_gate(path, options) == _summary_from_modules(path, options)
 
 
 def test_mixed_models_in_one_node_are_named_with_counts(node):

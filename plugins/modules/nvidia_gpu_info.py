@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: nvidia_gpu_facts
+module: nvidia_gpu_info
 short_description: NVIDIA driver, CUDA driver and per-GPU facts, read through NVML
 version_added: "0.1.0"
 description:
@@ -17,31 +17,29 @@ description:
   - Per GPU, the index, name, UUID, PCI bus id, memory, compute capability, persistence mode, MIG mode
     (current and pending), power limits, NUMA node and CPU affinity (falling back to sysfs), and ECC mode.
   - A node without GPUs or without a driver returns RV(gpu_count=0) with the reason.
+  - Returns plain results, no C(ansible_facts) (hence C(_info)); register them. The old name C(nvidia_gpu_facts)
+    redirects here.
+  - M(privateai.deepseek_dify.gpu_gate_info) returns the same facts together with the topology and health from one
+    snapshot.
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
   - privateai.deepseek_dify.gpu_probe
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options: {}
 seealso:
+  - module: privateai.deepseek_dify.gpu_gate_info
   - module: privateai.deepseek_dify.nvlink_topology
   - module: privateai.deepseek_dify.gpu_health
 """
 
 EXAMPLES = r"""
 - name: Read the GPU facts
-  privateai.deepseek_dify.nvidia_gpu_facts:
+  privateai.deepseek_dify.nvidia_gpu_info:
   register: gpu
 
 - name: Same, from a recorded snapshot
-  privateai.deepseek_dify.nvidia_gpu_facts:
+  privateai.deepseek_dify.nvidia_gpu_info:
     snapshot: tests/unit/fixtures/nvml/h100x2-nvswitch.json
 """
 
@@ -51,7 +49,7 @@ gpu_count:
   returned: always
   type: int
 reason:
-  description: Why no GPU was found, when RV(gpu_count=0).
+  description: When RV(gpu_count=0), why (no driver, no pynvml, a driver/library mismatch, no GPU); V(null) otherwise.
   returned: always
   type: str
 driver_version:
@@ -97,14 +95,13 @@ probe_seconds:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_facts, gpu_module
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import gpu_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(gpu_module.COMMON_ARGS), supports_check_mode=True)
-    snap = gpu_module.get_snapshot(module, parts=())
-    result = gpu_facts.facts(snap)
-    module.exit_json(changed=False, **result)
+    module = AnsibleModule(argument_spec=gpu_module.argument_spec(), supports_check_mode=True)
+    snap = gpu_module.get_snapshot(module, parts=gpu_module.FACTS_PARTS)
+    module.exit_json(changed=False, **gpu_module.facts_result(snap))
 
 
 if __name__ == "__main__":

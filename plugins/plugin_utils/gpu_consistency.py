@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, privateai.deepseek_dify maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The GPU gate's arithmetic: one summary per node from what the three GPU modules returned, then
+"""The GPU gate's arithmetic: one summary per node from what gpu_gate_info (or the three GPU modules) returned, then
 the cross-node comparison (same driver, CUDA driver, GPU model and count, NVLink shape within a group)
 and the table of every node that deviates. Pure functions of plain data, no Ansible objects, so the
-filter plugin, the role and the unit tests all share them.
+filter plugins (gpu_node_summary, gpu_consistency) and the unit tests share them. Controller-side only
+(plugin_utils): no module runs this.
 
 A row of the table is ``{"node", "field", "found", "expected"}``: what the node has, and the value it
 was held against (an explicit expectation, the group's majority, or "no majority" when the group is
@@ -95,15 +96,37 @@ def node_summary(facts, topology, health, expect_gpus=True, expected=None, group
                  expect_fully_connected=False, min_nvlinks_per_pair=None):
     """The per-node summary the gpu_validate role keeps as the fact gpu_validate_summary.
 
-    facts, topology, health: the registered results of nvidia_gpu_facts, nvlink_topology and gpu_health
+    facts, topology, health: the registered results of nvidia_gpu_info, nvlink_topology and gpu_health
     (expectation failures included: their data is still there). expected: the node's explicit expectations
     ({gpu_count, gpu_model, driver_version, cuda_driver_version}; None values mean "the group's majority").
     problems holds what is wrong on the node by itself (NVLink pairs, failing health findings, module errors).
     """
-    facts = facts if isinstance(facts, dict) else {}
-    topology = topology if isinstance(topology, dict) else {}
-    health = health if isinstance(health, dict) else {}
-    problems = _module_errors((("nvidia_gpu_facts", facts), ("nvlink_topology", topology), ("gpu_health", health)))
+    results = (("nvidia_gpu_info", facts), ("nvlink_topology", topology), ("gpu_health", health))
+    return _summary(results, expect_gpus=expect_gpus, expected=expected, group=group, fail_on=fail_on,
+                    expect_fully_connected=expect_fully_connected, min_nvlinks_per_pair=min_nvlinks_per_pair)
+
+
+def gate_node_summary(gate, **options):
+    """node_summary from the registered result of gpu_gate_info (its facts, topology and health parts). A gate
+    result without gpu_count (the module failed for another reason than an expectation) is one problem row
+    naming gpu_gate_info. options: those of node_summary."""
+    gate = gate if isinstance(gate, dict) else {}
+    if "gpu_count" not in gate:
+        results = (("gpu_gate_info", gate),)
+    else:
+        # A gate that stopped at expect_gpus returns gpu_count and reason only: each part is then just those.
+        bare = {"gpu_count": gate["gpu_count"], "reason": gate.get("reason")}
+        results = tuple(("gpu_gate_info", gate.get(part) or bare) for part in ("facts", "topology", "health"))
+    return _summary(results, **options)
+
+
+def _summary(results, expect_gpus=True, expected=None, group=DEFAULT_GROUP, fail_on="critical",
+             expect_fully_connected=False, min_nvlinks_per_pair=None):
+    """results: ((module name, result), ...) giving the facts, topology and health results in that order, or one
+    failed module's result alone (then only its error row is made)."""
+    problems = _module_errors(results)
+    parts = [r if isinstance(r, dict) and "gpu_count" in r else {} for dummy, r in results]
+    facts, topology, health = (parts + [{}, {}, {}])[:3]
 
     gpu_count = facts.get("gpu_count")
     if gpu_count is None:
