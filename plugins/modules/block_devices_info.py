@@ -21,7 +21,7 @@ description:
   - Without a udev database (containers, minimal hosts) lsblk leaves the filesystem type, partition table, serial
     and model empty; they are filled from sysfs and, with O(probe_signatures), from C(blkid -p) (the low-level
     probe, no cache) and the first 4 KiB of the disk, where a Ceph BlueStore OSD carries C(bluestore block device).
-  - The decision which disks Rook may take is not made here: it runs on the controller with every node's result,
+  - The decision which disks Rook may take is not made here; it runs on the controller with every node's result,
     in the P(privateai.deepseek_dify.storage_disks#filter) filter.
 author:
   - privateai.deepseek_dify maintainers (@privateai)
