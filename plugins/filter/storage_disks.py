@@ -65,16 +65,28 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Decide the OSD disks of every storage node
+- name: Read the disks of every storage node
+  privateai.deepseek_dify.block_devices_info:
+  register: storage_found
+
+- name: Gather each node's inputs from its own variables
+  ansible.builtin.set_fact:
+    storage_disk_inputs:
+      block_devices: "{{ storage_found }}"
+      devices: "{{ rook_ceph_devices }}"
+      wipe_devices: "{{ rook_ceph_wipe_devices }}"
+      allow_kernel_names: "{{ rook_ceph_allow_kernel_names }}"
+
+- name: Decide the OSD disks of every storage node at once (fails listing every problem)
   ansible.builtin.set_fact:
     storage_disk_plan: >-
-      {{ dict(groups['storage_nodes'] | map('extract', hostvars)
-         | map(attribute='storage_disk_inputs') | zip(groups['storage_nodes'])
-         | map('reverse')) | privateai.deepseek_dify.storage_disks(groups['storage_nodes'],
-           replicas=rook_ceph_replicas, wipe_confirm=rook_ceph_wipe_confirm | default(none)) }}
+      {{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'storage_disk_inputs')))
+         | privateai.deepseek_dify.storage_disks(groups['storage_nodes'], replicas=rook_ceph_replicas,
+                                                  wipe_confirm=rook_ceph_wipe_confirm | default(none)) }}
   run_once: true
-  # storage_disk_inputs on each node: {block_devices: <registered result>, devices: "{{ rook_ceph_devices }}",
-  #   device_filter: ..., wipe_devices: "{{ rook_ceph_wipe_devices }}", allow_kernel_names: ...}
+
+# A node's CephCluster devices: storage_disk_plan.nodes[inventory_hostname].rook_devices
+# The disks to wipe first (listed and confirmed): storage_disk_plan.nodes[inventory_hostname].wipe
 """
 
 RETURN = r"""
