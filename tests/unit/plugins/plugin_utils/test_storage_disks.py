@@ -176,8 +176,8 @@ def test_wipe_happens_only_with_list_and_confirmation():
     result = sd.decide(nodes(**per_node), wipe_confirm="%s, wwn:0x5000c500a1b2c3041" % serial("sdb"))
     assert result["problems"] == []
     wiped = result["nodes"]["st1"]["wipe"]
-    assert [(w["name"], w["found"]) for w in wiped] == [("sdb", ["ext4 filesystem"]),
-                                                         ("sde", ["Ceph BlueStore label"])]
+    expected = [("sdb", ["ext4 filesystem"]), ("sde", ["Ceph BlueStore label"])]
+    assert [(w["name"], w["found"]) for w in wiped] == expected
     assert result["wipe_count"] == 2
     # Nothing else on the other hosts is wiped
     assert result["nodes"]["st2"]["wipe"] == []
