@@ -136,8 +136,7 @@ def _walk(dev, depth=0):
     """Every descendant of an lsblk entry (partitions, LVM volumes, dm devices) with its depth."""
     for child in dev.get("children") or []:
         yield child, depth + 1
-        for item in _walk(child, depth + 1):
-            yield item
+        yield from _walk(child, depth + 1)
 
 
 def read_sysfs(sysfs_root, kname):

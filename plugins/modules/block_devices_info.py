@@ -86,33 +86,95 @@ disks:
   type: list
   elements: dict
   contains:
-    name: {description: Kernel name (can change at reboot), type: str, sample: sdb}
-    path: {description: Device path, type: str, sample: /dev/sdb}
-    by_id: {description: Its /dev/disk/by-id links (empty without udev), type: list, elements: str}
-    type: {description: lsblk device type, type: str, sample: disk}
-    size: {description: Size in bytes, type: int, sample: 3840755982336}
-    rotational: {description: Spinning disk, type: bool}
-    model: {description: Model, type: str}
-    serial: {description: Serial number, type: str}
-    wwn: {description: World wide name as lsblk reports it, type: str, sample: "0x5002538e40a1b2c3"}
-    wwid: {description: WWID from sysfs (NVMe, SCSI), type: str}
-    tran: {description: Transport (sata, sas, nvme, usb), type: str}
-    nvme: {description: Whether the disk is an NVMe namespace, type: bool}
-    pttype: {description: Partition table type (gpt, dos), type: str}
-    fstype: {description: Signature on the whole disk (ext4, xfs, LVM2_member, ceph_bluestore, mpath_member), type: str}
-    bluestore_label: {description: A Ceph BlueStore label was found, type: bool}
-    multipath_member: {description: The disk is one path of a multipath device, type: bool}
-    partitions: {description: Its partitions (name, path, size, fstype, partlabel, parttypename, uuid, mountpoints), type: list, elements: dict}
-    holders: {description: Devices stacked on it or its partitions (LVM volumes, dm-crypt, multipath, RAID), type: list, elements: dict}
-    all_mountpoints: {description: Every mount point on the disk or below it, type: list, elements: str}
-    mounted: {description: Something on the disk is mounted, type: bool}
-    holds_root: {description: The root file system is on the disk, type: bool}
-    holds_boot: {description: /boot, /boot/efi or /efi is on the disk, type: bool}
-    holds_swap: {description: A swap area is on the disk, type: bool}
-    signatures: {description: What was found that an OSD would destroy, one phrase each, type: list, elements: str,
-                 sample: ["gpt partition table", "partitions sdb1 (ext4)"]}
-    blank: {description: Nothing found and nothing mounted, type: bool}
-    probed: {description: Whether blkid and the BlueStore check ran on it, type: bool}
+    name:
+      description: "Kernel name (can change at reboot)"
+      type: str
+      sample: sdb
+    path:
+      description: "Device path"
+      type: str
+      sample: /dev/sdb
+    by_id:
+      description: "Its /dev/disk/by-id links (empty without udev)"
+      type: list
+      elements: str
+    type:
+      description: "lsblk device type"
+      type: str
+      sample: disk
+    size:
+      description: "Size in bytes"
+      type: int
+      sample: 3840755982336
+    rotational:
+      description: "Spinning disk"
+      type: bool
+    model:
+      description: "Model"
+      type: str
+    serial:
+      description: "Serial number"
+      type: str
+    wwn:
+      description: "World wide name as lsblk reports it"
+      type: str
+      sample: "0x5002538e40a1b2c3"
+    wwid:
+      description: "WWID from sysfs (NVMe, SCSI)"
+      type: str
+    tran:
+      description: "Transport (sata, sas, nvme, usb)"
+      type: str
+    nvme:
+      description: "Whether the disk is an NVMe namespace"
+      type: bool
+    pttype:
+      description: "Partition table type (gpt, dos)"
+      type: str
+    fstype:
+      description: "Signature on the whole disk (ext4, xfs, LVM2_member, ceph_bluestore, mpath_member)"
+      type: str
+    bluestore_label:
+      description: "A Ceph BlueStore label was found"
+      type: bool
+    multipath_member:
+      description: "The disk is one path of a multipath device"
+      type: bool
+    partitions:
+      description: "Its partitions (name, path, size, fstype, partlabel, parttypename, uuid, mountpoints)"
+      type: list
+      elements: dict
+    holders:
+      description: "Devices stacked on it or its partitions (LVM volumes, dm-crypt, multipath, RAID)"
+      type: list
+      elements: dict
+    all_mountpoints:
+      description: "Every mount point on the disk or below it"
+      type: list
+      elements: str
+    mounted:
+      description: "Something on the disk is mounted"
+      type: bool
+    holds_root:
+      description: "The root file system is on the disk"
+      type: bool
+    holds_boot:
+      description: "/boot, /boot/efi or /efi is on the disk"
+      type: bool
+    holds_swap:
+      description: "A swap area is on the disk"
+      type: bool
+    signatures:
+      description: "What was found that an OSD would destroy, one phrase each"
+      type: list
+      elements: str
+      sample: ["gpt partition table", "partitions sdb1 (ext4)"]
+    blank:
+      description: "Nothing found and nothing mounted"
+      type: bool
+    probed:
+      description: "Whether blkid and the BlueStore check ran on it"
+      type: bool
     probe_errors:
       description: Why the probe could not read the disk; such a disk is not known to be blank.
       type: list
