@@ -38,8 +38,9 @@ options:
   lsblk_json:
     description:
       - Output of C(lsblk --json --bytes --output-all) recorded earlier (text or the parsed data), read instead of
-        running lsblk. Used for review without hardware and in tests; sysfs and the probe are then skipped unless
-        O(sysfs_root) and O(probe_signatures) are set explicitly.
+        running lsblk. Used for review without hardware and in tests; sysfs, the by-id links and the probe of this
+        host are then not read, unless O(sysfs_root), O(probe_signatures) or a O(by_id_dir) other than the default
+        are given.
     type: raw
   include_loop:
     description: List loop devices too (file-backed test disks). Real nodes leave this off.
