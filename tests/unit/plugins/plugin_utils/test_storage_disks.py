@@ -230,3 +230,24 @@ def test_parse_size(text, expected):
 def test_parse_size_refuses(text):
     with pytest.raises(ValueError):
         sd.parse_size(text)
+
+
+def test_disk_that_could_not_be_read_is_refused():
+    disks = synthetic_disks(1)
+    for disk in disks:
+        if disk["name"] == "nvme1n1":
+            disk["probe_errors"] = ["cannot read its first 4096 bytes: Operation not permitted"]
+            disk["blank"] = False
+    result = sd.decide(nodes(st1={"block_devices": {"disks": disks}}))
+    assert result["ok"] is False
+    assert any(p.startswith("st1: nvme1n1 (serial S64HNE0T2000011") and "could not be checked for data "
+               "(cannot read its first 4096 bytes: Operation not permitted)" in p for p in result["problems"])
+    assert [o["name"] for o in result["nodes"]["st1"]["osds"]] == ["nvme2n1"]
+
+
+def test_wipe_entry_by_device_path_is_refused():
+    result = sd.decide(nodes(st1={"wipe_devices": ["/dev/disk/by-id/wwn-0x5000c500a1b2c3011"]}))
+    assert result["problems"] == [
+        "st1: rook_ceph_wipe_devices entry \"/dev/disk/by-id/wwn-0x5000c500a1b2c3011\" refused: disks to wipe are "
+        "named by serial or WWN, never by kernel name or path; fix: name the disk by its serial or WWN "
+        "(lsblk -o NAME,SERIAL,WWN)"]
