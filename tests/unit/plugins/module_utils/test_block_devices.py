@@ -166,3 +166,17 @@ def test_by_id_links_are_attached(tmp_path):
 def test_unreadable_lsblk_output_is_refused(text):
     with pytest.raises(bd.BlockDevicesError):
         bd.load_lsblk(text)
+
+
+# --- recorded: the GPU machine (2x H200 VM, Ubuntu 24.04, util-linux 2.39.3, no udev database) ---
+
+def test_recorded_gpu_vm_root_and_driver_disks_are_in_use():
+    disks, not_disks = disks_of("gpu-h200-vm-virtio.json")
+    assert sorted(disks) == ["vda", "vdb"]
+    assert not_disks == ["zram0 (disk)"]
+    assert disks["vda"]["holds_root"] is True
+    assert disks["vdb"]["holds_root"] is False
+    assert disks["vdb"]["all_mountpoints"] == ["/usr/local/nvidia"]
+    assert disks["vdb"]["read_only"] is True
+    assert disks["vdb"]["size"] == 318332928
+    assert not any(d["blank"] for d in disks.values())

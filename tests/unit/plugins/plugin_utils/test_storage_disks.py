@@ -251,3 +251,27 @@ def test_wipe_entry_by_device_path_is_refused():
         "st1: rook_ceph_wipe_devices entry \"/dev/disk/by-id/wwn-0x5000c500a1b2c3011\" refused: disks to wipe are "
         "named by serial or WWN, never by kernel name or path; fix: name the disk by its serial or WWN "
         "(lsblk -o NAME,SERIAL,WWN)"]
+
+
+def recorded_gpu_vm():
+    with open(os.path.join(FIXTURES, "gpu-h200-vm-virtio.json")) as handle:
+        return bd.collect(handle.read(), sysfs_root=None, by_id_dir=None)
+
+
+def test_recorded_gpu_vm_has_no_eligible_disk_for_a_filter():
+    result = sd.decide({"gpu1": {"block_devices": recorded_gpu_vm(), "device_filter": {"min_size": 1}}},
+                       replicas=1, allow_single_replica=True)
+    assert result["problems"] == [
+        "gpu1: no eligible disk for an OSD (left out: vda (holds the root file system); vdb (mounted at "
+        "/usr/local/nvidia; is read-only)); fix: add a blank disk or widen the selection",
+        "rook_ceph_replicas 1 with failure domain host needs OSD disks on 1 hosts, found them on 0 "
+        "(OSD disks per node: gpu1: 0)"]
+
+
+def test_recorded_gpu_vm_driver_disk_named_by_kernel_name_is_refused():
+    result = sd.decide({"gpu1": {"block_devices": recorded_gpu_vm(), "devices": ["vdb"], "allow_kernel_names": True}},
+                       replicas=1, allow_single_replica=True)
+    assert result["problems"][0] == (
+        "gpu1: vdb (no serial or WWN) refused: mounted at /usr/local/nvidia; is read-only; it cannot be an OSD and "
+        "is never wiped; fix: remove it from rook_ceph_devices")
+    assert len(result["problems"]) == 2
