@@ -1,6 +1,7 @@
 """The storage preflight's disk decision on a lab node that sees two file-backed loop devices.
 
-One image carries an ext4 filesystem (made with mkfs.ext4), the other is blank. The node is a privileged
+One image carries an ext4 filesystem (made with mkfs.ext4), one a leftover Ceph BlueStore label (its first
+bytes, as an OSD writes them), the third is blank. The node is a privileged
 throwaway container (without --privileged the container has the device nodes but not their sysfs entries, and
 lsblk fails with "failed to get sysfs name"). block_devices_info runs in the container; the decision
 (storage_disks filter) on the controller. Needs root and free loop devices on this machine; skipped otherwise.
@@ -31,18 +32,21 @@ def loop_disks(tmp_path_factory):
     directory = tmp_path_factory.mktemp("loop")
     attached = []
     try:
-        for name in ("ext4", "blank"):
+        for name in ("ext4", "bluestore", "blank"):
             image = directory / ("%s.img" % name)
             with open(str(image), "wb") as handle:
                 handle.truncate(SIZE)
             if name == "ext4":
                 made = _run("mkfs.ext4", "-q", "-F", str(image))
                 assert made.returncode == 0, made.stderr
+            if name == "bluestore":
+                with open(str(image), "r+b") as handle:
+                    handle.write(b"bluestore block device\n0c6f2a1e-1111-2222-3333-444455556666\n")
             result = _run("losetup", "--find", "--show", str(image))
             if result.returncode != 0:
                 pytest.skip("no loop device can be attached here: %s" % result.stderr.strip())
             attached.append(result.stdout.strip())
-        yield {"ext4": attached[0], "blank": attached[1]}
+        yield {"ext4": attached[0], "bluestore": attached[1], "blank": attached[2]}
     finally:
         for device in attached:  # only the devices this test attached
             _run("losetup", "--detach", device)
@@ -97,10 +101,13 @@ def test_blank_disk_is_accepted(storage_node, loop_disks):
     assert any("is a kernel name" in w for w in plan["warnings"])
 
 
-def test_filter_takes_the_blank_disk_and_refuses_the_other(storage_node, loop_disks):
+def test_filter_refuses_the_disks_with_data_and_not_the_blank_one(storage_node, loop_disks):
     flt = {"min_size": SIZE, "max_size": SIZE}
     result, plan = decide(storage_node, {"device_filter": flt})
     assert result.returncode != 0, result.stdout[-2000:]
     out = " ".join(result.stdout.split())
+    assert "Storage disk decision refused (2 problems" in out, out[-3000:]
     assert "%s (no serial or WWN) refused: it carries ext4 filesystem" % kernel(loop_disks["ext4"]) in out, out[-3000:]
+    assert "%s (no serial or WWN) refused: it carries Ceph BlueStore label" % kernel(loop_disks["bluestore"]) in out, out[-3000:]
     assert "%s (no serial or WWN) refused" % kernel(loop_disks["blank"]) not in out
+
