@@ -110,4 +110,3 @@ def test_filter_refuses_the_disks_with_data_and_not_the_blank_one(storage_node, 
     assert "%s (no serial or WWN) refused: it carries ext4 filesystem" % kernel(loop_disks["ext4"]) in out, out[-3000:]
     assert "%s (no serial or WWN) refused: it carries Ceph BlueStore label" % kernel(loop_disks["bluestore"]) in out, out[-3000:]
     assert "%s (no serial or WWN) refused" % kernel(loop_disks["blank"]) not in out
-
