@@ -433,6 +433,10 @@ def _decide_node(host, entry, confirmed, problems, warnings):
         elif listed:
             result["warnings"].append("%s: %s is listed in rook_ceph_wipe_devices but is blank; nothing to wipe"
                                       % (host, label))
+        if not found and disk.get("probed") is False:
+            result["warnings"].append("%s: %s was not probed (recorded lsblk output only): it is blank according to "
+                                      "lsblk alone, which shows no filesystem without a udev database; run "
+                                      "block_devices_info on the node before anything is applied" % (host, label))
         if not disk.get("by_id"):
             result["warnings"].append("%s: %s has no /dev/disk/by-id link here; Rook gets %s"
                                       % (host, label, record["rook_name"]))

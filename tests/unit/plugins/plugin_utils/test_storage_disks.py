@@ -59,6 +59,9 @@ def test_three_blank_nvme_pairs_are_accepted():
     assert st1["rook_devices"] == [{"name": "/dev/nvme1n1"}, {"name": "/dev/nvme2n1"}]
     # No udev links in the synthetic data: Rook gets the path, with a warning
     assert any("no /dev/disk/by-id link" in w for w in result["warnings"])
+    # Recorded lsblk only, nothing probed: blank by lsblk alone, said so
+    assert any(w.startswith("st1: nvme1n1 (serial S64HNE0T2000011, WWN eui.363447305420000100253845000000011) was not "
+                            "probed") for w in result["warnings"])
 
 
 def test_by_id_and_wwn_selectors_match():
