@@ -24,6 +24,7 @@ class ActionModule(ActionBase):
     """Write every file of the given render plans atomically, prune the stale ones, report per file."""
 
     TRANSFERS_FILES = False
+    _requires_connection = False  # everything happens on the controller
     _supports_check_mode = True
     _supports_async = False
 
