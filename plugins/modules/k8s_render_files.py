@@ -25,7 +25,7 @@ description:
   - Every problem that stops the write (a file where a directory must be, a directory where a file must be, a file
     outside its stage's directories, a plan with problems) is found before anything is changed and reported in one
     message.
-  - The result and the diff never hold the content of a secret file (nor of a removed file of mode 0600), so the task
+  - The result and the diff never hold the content of a secret file (nor of any file that was mode 0600), so the task
     needs no C(no_log). The task's arguments do hold the content, so do not print them.
   - This file only documents the plugin; the code is the action plugin of the same name.
 author:
@@ -42,8 +42,8 @@ attributes:
   diff_mode:
     support: full
     details:
-      - Before and after text of every created or changed file that is not a secret; for secrets and for removed files
-        of mode 0600 only the path and mode.
+      - Before and after text of every created, changed or removed file that is not a secret; for secrets, and for
+        any file that was mode 0600 before (the mode of every secret written), only the path and mode.
   idempotent:
     support: full
 options:

@@ -257,9 +257,13 @@ def _file_diff(rel, before, data, st, mode, secret):
                 "after_header": "%s (secret, mode %04o)" % (rel, mode),
                 "before": "(secret content not shown)\n" if st is not None else "",
                 "after": "(secret content not shown)\n" if before != data else "(secret content not shown, mode only)\n"}
-    return {"before_header": rel if before == data or st is None else "%s (mode %s)" % (rel, old_mode),
-            "after_header": "%s (mode %04o)" % (rel, mode),
-            "before": _text(before) if before is not None else "", "after": _text(data)}
+    mode_note = " (mode %s)" % old_mode if st is not None and _mode(st) != mode else ""
+    if before is not None and _mode(st) == SECRET_MODE:
+        shown_before = "(content not shown: it was mode 0600, a secret)\n"  # a secret that is no longer one
+    else:
+        shown_before = _text(before) if before is not None else ""
+    return {"before_header": rel + mode_note, "after_header": "%s (mode %04o)" % (rel, mode),
+            "before": shown_before, "after": _text(data)}
 
 
 def summary(result):

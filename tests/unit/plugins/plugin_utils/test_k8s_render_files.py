@@ -246,3 +246,17 @@ def test_symlinked_render_directory_is_followed_and_stays_idempotent(tmp_path):
 def test_summary_counts_per_stage(tmp_path):
     result = k8s_render_files.write_plans(plans(tmp_path))
     assert k8s_render_files.summary(result) == "cert_manager: 5 created, 0 updated, 0 removed, 0 unchanged"
+
+
+def test_a_secret_that_stops_being_one_does_not_show_its_old_content(tmp_path):
+    marked = copy.deepcopy(STAGE)
+    marked["manifests"][0] = dict(marked["manifests"][0], secret=True)  # the Namespace file, marked secret
+    marked["manifests"][0]["definition"]["metadata"]["labels"] = {"mark": SECRET_MARK.lower()}
+    k8s_render_files.write_plans(plans(tmp_path, marked))
+    assert mode_of(tmp_path / FILES[2]) == 0o600
+    result = k8s_render_files.write_plans(plans(tmp_path), diff=True)
+    assert result["stages"][0]["updated"] == [FILES[2]] and mode_of(tmp_path / FILES[2]) == 0o644
+    (entry,) = result["diff"]
+    assert entry["before_header"] == FILES[2] + " (mode 0600)" and entry["after_header"] == FILES[2] + " (mode 0644)"
+    assert "not shown" in entry["before"] and SECRET_MARK.lower() not in json.dumps(result)
+    assert "kind: Namespace" in entry["after"]
