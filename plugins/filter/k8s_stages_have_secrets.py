@@ -14,7 +14,7 @@ author:
   - privateai.deepseek_dify maintainers (@privateai)
 description:
   - True when any manifest of the stages is a C(Secret) object or marked C(secret), or any Helm release is marked
-    C(secret): the rule the filter P(privateai.deepseek_dify.k8s_render_plan#filter) uses for file modes and for
+    C(secret), the rule the filter P(privateai.deepseek_dify.k8s_render_plan#filter) uses for file modes and for
     leaving secrets out in render mode.
   - The role privateai.deepseek_dify.k8s_render_apply hides the task that plans the stages (C(no_log)) when so.
   - Malformed stages are not an error here; the plan reports them.

@@ -15,7 +15,7 @@ version_added: "0.3.0"
 description:
   - Takes the render plans of one or more Kubernetes stages (the C(plans) the filter
     P(privateai.deepseek_dify.k8s_render_plan#filter) returns) and writes every file of every stage in one task,
-    on the Ansible control node (this is an action plugin: it runs where C(ansible-playbook) runs, whatever host the
+    on the Ansible control node (this is an action plugin, so it runs where C(ansible-playbook) runs, whatever host the
     task is for, and sends nothing to a target).
   - Directories C(<stage>), C(<stage>/helm) and C(<stage>/manifests) are created mode 0750. Each file is written only
     when its bytes or mode differ, to a temporary file in the same directory that is then renamed over the old one;
@@ -36,7 +36,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - By default the files are written in check mode too (O(write_in_check_mode)): they are the run's output, and a
+      - By default the files are written in check mode too (O(write_in_check_mode)), because they are the run's output and a
         dry run of the apply that follows reads them. With O(write_in_check_mode=false) check mode writes and removes
         nothing and reports what would change.
   diff_mode:
