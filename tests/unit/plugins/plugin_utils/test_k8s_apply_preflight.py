@@ -81,8 +81,8 @@ def test_each_problem_names_what_and_how(results, expected):
 
 
 def test_every_problem_at_once_in_task_order():
-    found = problems(tcp=TCP_FAILED, cluster=SKIPPED, charts={"results": [chart(rc=1, stderr="not found"),
-                                                                           chart(stdout="version: 1.0.0\n", name="other")]})
+    charts = {"results": [chart(rc=1, stderr="not found"), chart(stdout="version: 1.0.0\n", name="other")]}
+    found = problems(tcp=TCP_FAILED, cluster=SKIPPED, charts=charts)
     assert [p.split(" ")[0] for p in found] == ["API", "chart", "chart"]
     assert "(release other) is version 1.0.0" in found[2]
 
