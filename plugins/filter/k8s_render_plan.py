@@ -55,7 +55,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import k8s_render
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 
 
 def k8s_render_plan(stages, render_dir, mode="render", render_secrets=False):

@@ -11,7 +11,7 @@ import copy
 import pytest
 import yaml
 
-from ansible_collections.privateai.deepseek_dify.plugins.module_utils import k8s_render
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 
 RELEASE = {"name": "gpu-operator", "chart": "gpu-operator", "version": "v26.7.0", "namespace": "gpu-operator",
            "repo_url": "https://helm.ngc.nvidia.com/nvidia", "values": {"driver": {"enabled": False}, "b": [2, 1]}}
@@ -135,3 +135,22 @@ def test_plans_of_several_stages():
 def test_manifest_filenames():
     assert k8s_render.manifest_filename(3, {"kind": "NicClusterPolicy", "metadata": {"name": "nic-cluster-policy"}}) == \
         "03-nicclusterpolicy-nic-cluster-policy.yaml"
+
+
+# Each case: the stages, whether they hold a secret (the rule the plan uses for modes and for render mode).
+HAVE_SECRETS = [
+    ("none", [stage()], False),
+    ("a Secret object", [stage(), stage(name="b", manifests=[copy.deepcopy(SECRET)])], True),
+    ("a manifest marked secret", [stage(manifests=[dict(copy.deepcopy(NAMESPACE), secret=True)])], True),
+    ("a release marked secret", [stage(releases=[dict(RELEASE, secret=True)])], True),
+    ("malformed stages are not an error here", ["x", {"name": "y", "manifests": "z", "releases": [1]}], False),
+    ("not a list", "stages", False),
+]
+
+
+@pytest.mark.parametrize("stages, expected", [c[1:] for c in HAVE_SECRETS], ids=[c[0] for c in HAVE_SECRETS])
+def test_stages_have_secrets(stages, expected):
+    assert k8s_render.stages_have_secrets(stages) is expected
+    if expected:  # the same rule as the plan's: something in the plan is secret
+        plan = k8s_render.build_plans(stages, "/r", mode="apply")
+        assert [f for p in plan["plans"] for f in p["files"] if f["secret"]]

@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render plan of a Kubernetes stage: what files to write, with which bytes, and how to apply them.
 
-Plain Python (no Ansible imports) so the unit tests can drive it directly. The role
-privateai.deepseek_dify.k8s_render_apply calls it through the k8s_render_plan filter.
+Plain Python (no Ansible imports) so the unit tests can drive it directly. Controller-only (filters and
+action plugins use it, no module does), hence plugin_utils. The role privateai.deepseek_dify.k8s_render_apply
+calls it through the filters k8s_render_plan and k8s_stages_have_secrets; the action plugin k8s_render_files
+writes the plans (plugins/plugin_utils/k8s_render_files.py).
 
 A stage is ``{name, releases, manifests}``:
 
@@ -141,6 +143,32 @@ def chart_repo_url(release):
     if release.get("archive") or repo.startswith("oci://"):
         return None
     return repo or None
+
+
+def manifest_is_secret(manifest):
+    """A manifest holds secrets when it is marked ``secret`` or is a Secret object."""
+    if not isinstance(manifest, dict):
+        return False
+    definition = manifest.get("definition")
+    return bool(manifest.get("secret")) or (isinstance(definition, dict) and definition.get("kind") == "Secret")
+
+
+def release_is_secret(release):
+    """A release's values hold secrets when it is marked ``secret``."""
+    return isinstance(release, dict) and bool(release.get("secret"))
+
+
+def stages_have_secrets(stages):
+    """Whether any of ``stages`` holds a secret, by the rule the plans use (the role hides its plan when so).
+    Malformed stages are not an error here (build_plans reports them): only what is recognisable counts."""
+    for stage in stages if isinstance(stages, list) else []:
+        if not isinstance(stage, dict):
+            continue
+        manifests = stage.get("manifests") if isinstance(stage.get("manifests"), list) else []
+        releases = stage.get("releases") if isinstance(stage.get("releases"), list) else []
+        if any(manifest_is_secret(m) for m in manifests) or any(release_is_secret(r) for r in releases):
+            return True
+    return False
 
 
 def _check_release(stage, index, release, problems):
@@ -288,7 +316,7 @@ def build_plan(stage, render_dir, mode="render", render_secrets=False):
         for index, manifest in enumerate(ordered, start=1):
             definition = to_plain(manifest["definition"], "stage %s manifest %s" % (name, manifest["definition"]["metadata"]["name"]))
             phase = manifest.get("phase", "post")
-            secret = bool(manifest.get("secret")) or definition["kind"] == "Secret"
+            secret = manifest_is_secret(manifest)
             path = "%s/manifests/%s" % (base, manifest_filename(index, definition))
             meta = definition["metadata"]
             entry = {
@@ -308,7 +336,7 @@ def build_plan(stage, render_dir, mode="render", render_secrets=False):
         for release in good_releases:
             values = to_plain(release.get("values") or {}, "stage %s release %s values" % (name, release["name"]))
             path = "%s/helm/%s.values.yaml" % (base, release["name"])
-            secret = bool(release.get("secret"))
+            secret = release_is_secret(release)
             entry = {
                 "name": release["name"], "chart": release["chart"], "version": release["version"],
                 "namespace": release["namespace"], "chart_ref": chart_ref(release),
