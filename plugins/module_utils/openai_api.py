@@ -78,7 +78,7 @@ def check_params(params):
                         % (timeout, DEFAULT_TIMEOUT))
     max_tokens = params.get("max_tokens")
     if max_tokens is None or max_tokens < 1 or max_tokens > 4096:
-        problems.append("max_tokens %r is not between 1 and 4096; a smoke test needs few tokens, for example %d"
+        problems.append("max_tokens %r is not between 1 and 4096; set max_tokens to a few tokens, for example %d"
                         % (max_tokens, DEFAULT_MAX_TOKENS))
     max_ttft = params.get("max_ttft")
     if max_ttft is not None and not max_ttft > 0:

@@ -23,7 +23,7 @@ Knobs for the error paths: ``first_token_delay`` (seconds before the first delta
 read timeout), ``models_delay`` (seconds before answering ``/v1/models``). ``requests`` records what was asked
 (method, path, whether an Authorization header came, the parsed body) - never the key itself.
 
-Use in-process (``with OpenAIContractServer(...) as server: server.url``) or as a script that prints its port:
+With ``certfile``/``keyfile`` it serves HTTPS (for the certificate checks). Use in-process (``with OpenAIContractServer(...) as server: server.url``) or as a script that prints its port:
 ``python openai_contract_server.py --model m --api-key-file F [--reasoning] [--first-token-delay S]``.
 """
 
@@ -33,6 +33,7 @@ __metaclass__ = type
 
 import argparse
 import json
+import ssl
 import sys
 import threading
 import time
@@ -174,7 +175,8 @@ class OpenAIContractServer(object):
 
     def __init__(self, models=("deepseek-r1",), api_key=None, reasoning_fields=("reasoning_content",),
                  think_inline=False, reasoning_text=("The user ", "wants one word."),
-                 content_text=("ready",), first_token_delay=0.0, models_delay=0.0, owned_by="vllm", port=0):
+                 content_text=("ready",), first_token_delay=0.0, models_delay=0.0, owned_by="vllm", port=0,
+                 certfile=None, keyfile=None):
         self.models = list(models)
         self.api_key = api_key
         self.reasoning_fields = tuple(reasoning_fields)
@@ -189,6 +191,12 @@ class OpenAIContractServer(object):
         self._httpd.daemon_threads = True
         self._httpd.double = self
         self._thread = None
+        self.scheme = "http"
+        if certfile:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certfile, keyfile)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
 
     @property
     def port(self):
@@ -196,16 +204,19 @@ class OpenAIContractServer(object):
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
     def start(self):
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-contract-double")
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="openai-contract-double")
         self._thread.daemon = True
         self._thread.start()
         return self
 
     def stop(self):
-        self._httpd.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever, which only a started server runs
+            self._httpd.shutdown()
+            self._thread.join(5)
+            self._thread = None
         self._httpd.server_close()
 
     def __enter__(self):
