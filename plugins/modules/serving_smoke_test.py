@@ -21,7 +21,7 @@ description:
   - Bad options are refused before any request, all at once. A failed request fails the module with a message naming
     the URL, the model, the cause and the fix - a refused API key (HTTP 401), a model that is not served (with the
     names that are), no answer within O(timeout), a refused connection, a TLS failure.
-  - The API key is sent as C(Authorization: Bearer) and never returned or printed.
+  - The API key is sent in the C(Authorization) header (C(Bearer) scheme) and never returned or printed.
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
