@@ -364,9 +364,9 @@ def smoke_test(client, model=None, chat=True, prompt=DEFAULT_PROMPT, max_tokens=
                         "deepseek-r1 (SGLang), or set expect_reasoning=false for a model that does not reason"
                         % (model, url, hint))
     if expect_reasoning is False and completion["reasoning_separated"]:
+        field = completion["reasoning_field"]
         problems.append("the chat completion of model %r at %s has separate reasoning (%s) but expect_reasoning is "
-                        "false; set expect_reasoning=true for a reasoning model" % (model, url,
-                                                                                  completion["reasoning_field"]))
+                        "false; set expect_reasoning=true for a reasoning model" % (model, url, field))
     if max_ttft is not None and completion["ttft_seconds"] is not None and completion["ttft_seconds"] > max_ttft:
         problems.append("the time to first token of model %r at %s was %.3f s, more than max_ttft %s s; check the "
                         "server's load, or raise max_ttft" % (model, url, completion["ttft_seconds"], max_ttft))

@@ -175,7 +175,7 @@ def main():
             model=dict(type="str"),
             chat=dict(type="bool", default=True),
             prompt=dict(type="str", default=openai_api.DEFAULT_PROMPT),
-            max_tokens=dict(type="int", default=openai_api.DEFAULT_MAX_TOKENS),
+            max_tokens=dict(type="int", default=openai_api.DEFAULT_MAX_TOKENS, no_log=False),
             expect_reasoning=dict(type="bool"),
             max_ttft=dict(type="float"),
             timeout=dict(type="float", default=openai_api.DEFAULT_TIMEOUT),

@@ -23,7 +23,8 @@ Knobs for the error paths: ``first_token_delay`` (seconds before the first delta
 read timeout), ``models_delay`` (seconds before answering ``/v1/models``). ``requests`` records what was asked
 (method, path, whether an Authorization header came, the parsed body) - never the key itself.
 
-With ``certfile``/``keyfile`` it serves HTTPS (for the certificate checks). Use in-process (``with OpenAIContractServer(...) as server: server.url``) or as a script that prints its port:
+With ``certfile``/``keyfile`` it serves HTTPS (for the certificate checks). Use in-process
+(``with OpenAIContractServer(...) as server: server.url``) or as a script that prints its port:
 ``python openai_contract_server.py --model m --api-key-file F [--reasoning] [--first-token-delay S]``.
 """
 
