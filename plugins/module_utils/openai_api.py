@@ -20,6 +20,7 @@ import socket
 import ssl
 import time
 
+from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 from ansible.module_utils.urls import open_url
@@ -161,7 +162,8 @@ def sse_events(lines):
     """The JSON events of a server-sent event stream (``data: {...}`` lines), up to ``data: [DONE]``.
 
     ``lines`` is an iterable of bytes or text lines. Comments (``:``) and other fields are skipped.
-    Raises ValueError on a data line that is not JSON."""
+    Raises ValueError on a data line that is not JSON and on a stream that ends before ``[DONE]`` (vLLM and SGLang
+    always send it; without it the server closed the stream mid-answer)."""
     for raw in lines:
         line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         line = line.rstrip("\r\n")
@@ -172,6 +174,7 @@ def sse_events(lines):
             return
         if data:
             yield json.loads(data)
+    raise ValueError("the stream ended before data: [DONE] (the server closed it mid-answer; check its logs)")
 
 
 class ChatStream(object):
@@ -277,7 +280,7 @@ class OpenAIClient(object):
             except Exception:  # pylint: disable=broad-except  # the body is only for the message
                 text = ""
             error = http_error(exc.code, text, url, model)
-        except (URLError, socket.error, ssl.SSLError, TimeoutError) as exc:
+        except (URLError, socket.error, ssl.SSLError, TimeoutError, http_client.HTTPException) as exc:
             error = transport_error(exc, url, self.timeout)
         raise ApiError(error.kind, self.redact(error.message), error.status)
 
@@ -287,7 +290,7 @@ class OpenAIClient(object):
         response = self._open("/models")
         try:
             data = json.loads(response.read().decode("utf-8", "replace"))
-        except (socket.timeout, TimeoutError) as exc:
+        except (socket.error, TimeoutError, http_client.HTTPException) as exc:
             raise transport_error(exc, url, self.timeout)
         except ValueError:
             data = None
@@ -308,7 +311,7 @@ class OpenAIClient(object):
         try:
             for event in sse_events(iter(response.readline, b"")):
                 stream.add(event, self.clock())
-        except (socket.timeout, TimeoutError) as exc:
+        except (socket.error, TimeoutError, http_client.HTTPException) as exc:  # timeout, reset, cut short
             raise transport_error(exc, url, self.timeout)
         except ValueError as exc:
             raise ApiError("bad_response", self.redact("Failed to read the chat completion of model %r from %s due to: "

@@ -20,7 +20,8 @@ test relies on, as vLLM and SGLang document and serve it:
   "type": "NotFoundError", "param": "model", "code": 404}}``).
 
 Knobs for the error paths: ``first_token_delay`` (seconds before the first delta, to measure TTFT or to exceed a
-read timeout), ``models_delay`` (seconds before answering ``/v1/models``). ``requests`` records what was asked
+read timeout), ``models_delay`` (seconds before answering ``/v1/models``), ``cut_stream`` (close the connection
+after the first chunk, as a crashing engine does). ``requests`` records what was asked
 (method, path, whether an Authorization header came, the parsed body) - never the key itself.
 
 With ``certfile``/``keyfile`` it serves HTTPS (for the certificate checks). Use in-process
@@ -154,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._event(chunk({"role": "assistant", "content": ""}))
         if double.first_token_delay:
             time.sleep(double.first_token_delay)
+        if double.cut_stream:  # the engine died mid-answer: the connection closes without the last chunk
+            self.close_connection = True
+            return
         try:
             for piece in reasoning:
                 self._event(chunk(dict((field, piece) for field in double.reasoning_fields)))
@@ -177,7 +181,7 @@ class OpenAIContractServer(object):
     def __init__(self, models=("deepseek-r1",), api_key=None, reasoning_fields=("reasoning_content",),
                  think_inline=False, reasoning_text=("The user ", "wants one word."),
                  content_text=("ready",), first_token_delay=0.0, models_delay=0.0, owned_by="vllm", port=0,
-                 certfile=None, keyfile=None):
+                 certfile=None, keyfile=None, cut_stream=False):
         self.models = list(models)
         self.api_key = api_key
         self.reasoning_fields = tuple(reasoning_fields)
@@ -186,6 +190,7 @@ class OpenAIContractServer(object):
         self.content_text = tuple(content_text)
         self.first_token_delay = first_token_delay
         self.models_delay = models_delay
+        self.cut_stream = cut_stream
         self.owned_by = owned_by
         self.requests = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)

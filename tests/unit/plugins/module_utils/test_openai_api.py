@@ -131,6 +131,11 @@ def test_sse_events_stop_at_done_and_skip_comments():
     assert list(openai_api.sse_events(lines)) == [{"a": 1}, {"b": 2}]
 
 
+def test_sse_events_refuse_a_stream_without_done():
+    with pytest.raises(ValueError, match=r"ended before data: \[DONE\]"):
+        list(openai_api.sse_events([b"data: {\"a\": 1}\n"]))
+
+
 def test_sse_events_refuse_a_line_that_is_not_json():
     with pytest.raises(ValueError):
         list(openai_api.sse_events(["data: {not json\n"]))
@@ -281,6 +286,16 @@ def test_a_slow_model_list_times_out(server):
         client(server, timeout=0.4).list_models()
     assert exc.value.kind == "timeout"
     assert "%s/v1/models" % server.url in exc.value.message
+
+
+def test_a_stream_cut_short_fails_naming_the_url(server):
+    server.cut_stream = True
+    with pytest.raises(openai_api.ApiError) as exc:
+        client(server).chat("deepseek-r1", "hi")
+    assert exc.value.kind == "bad_response", exc.value.message
+    assert exc.value.message == ("Failed to read the chat completion of model 'deepseek-r1' from %s/v1/chat/completions "
+                                 "due to: the stream ended before data: [DONE] (the server closed it mid-answer; check "
+                                 "its logs)" % server.url)
 
 
 def test_ttft_over_the_limit_is_a_problem(server):
