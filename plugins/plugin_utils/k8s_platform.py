@@ -156,13 +156,18 @@ def _release(common, chart, values):
     return release
 
 
-def _result(reader, common, build):
+def _result(reader, common, build, chart):
     if common.get("enabled"):
         for name in reader.unread():
             reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                         % name])
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(common.get("enabled")), "stage": None,
-           "values_extra": common.get("values_extra") or {}}
+           "values_extra": common.get("values_extra") or {}, "chart": None}
+    if common.get("enabled") and isinstance(common.get("values_extra"), dict):
+        # Where the extra values' keys can be checked, even when other settings have problems (all at once).
+        archive = common.get("chart_archive")
+        out["chart"] = {"name": chart, "version": common.get("chart_version"), "repo_url": common.get("chart_repo_url"),
+                        "archive": archive if archive and os.path.isfile(archive) else ""}
     if common.get("enabled") and not reader.problems:
         out["stage"] = build()
     return out
@@ -234,7 +239,7 @@ def cert_manager_stage(settings, credentials_dir=None):
     reader = v.Reader(settings)
     common = _common(reader, "cert_manager")
     if not common["enabled"]:
-        return _result(reader, common, None)
+        return _result(reader, common, None, "cert-manager")
     s = {}
     s["image_namespace"] = reader.read("cert_manager_image_namespace", v.to_str)
     if s["image_namespace"] is not None and not v.REPOSITORY_RE.match(s["image_namespace"]):
@@ -292,7 +297,7 @@ def cert_manager_stage(settings, credentials_dir=None):
     def build():
         return _cert_manager_build(common, s, hours, ca_files, certificates)
 
-    return _result(reader, common, build)
+    return _result(reader, common, build, "cert-manager")
 
 
 def _read_pem(path):
@@ -416,7 +421,7 @@ def gpu_operator_stage(settings):
     reader = v.Reader(settings)
     common = _common(reader, "gpu_operator")
     if not common["enabled"]:
-        return _result(reader, common, None)
+        return _result(reader, common, None, "gpu-operator")
     s = {}
     s["nfd_image_repository"] = reader.read("gpu_operator_nfd_image_repository", v.to_str)
     if s["nfd_image_repository"] is not None:
@@ -461,7 +466,7 @@ def gpu_operator_stage(settings):
     def build():
         return _gpu_operator_build(common, s)
 
-    result = _result(reader, common, build)
+    result = _result(reader, common, build, "gpu-operator")
     if not reader.problems and s["nfd_enabled"] and common["image_registry"] != "nvcr.io" \
             and s["nfd_image_repository"] == NFD_DEFAULT_REPOSITORY:
         result["warnings"].append(
@@ -553,7 +558,7 @@ def network_operator_stage(settings):
     reader = v.Reader(settings)
     common = _common(reader, "network_operator")
     if not common["enabled"]:
-        return _result(reader, common, None)
+        return _result(reader, common, None, "network-operator")
     s = {}
     s["fabric_type"] = reader.read("network_operator_fabric_type", v.to_str)
     if s["fabric_type"] is not None and s["fabric_type"] not in ("infiniband", "roce"):
@@ -618,7 +623,7 @@ def network_operator_stage(settings):
     def build():
         return _network_operator_build(common, s)
 
-    return _result(reader, common, build)
+    return _result(reader, common, build, "network-operator")
 
 
 def _check_ip_pool(reader, s):

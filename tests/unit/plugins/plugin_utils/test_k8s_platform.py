@@ -60,6 +60,8 @@ def test_defaults_are_good(role):
     result = run(role)
     assert result["problems"] == []
     assert result["stage"]["name"] == role
+    assert result["chart"] == {"name": role.replace("_", "-"), "version": result["stage"]["releases"][0]["version"],
+                               "repo_url": result["stage"]["releases"][0]["repo_url"], "archive": ""}
 
 
 # (role, overrides, the one problem expected): a case of each class of bad input of issue 10 §3.
@@ -143,7 +145,7 @@ def test_unambiguous_strings_are_converted_and_used():
 
 def test_disabled_role_checks_nothing_else():
     result = run("gpu_operator", gpu_operator_enabled=False, gpu_operator_sharing="MPS")
-    assert result == {"problems": [], "warnings": [], "enabled": False, "stage": None, "values_extra": {}}
+    assert result == {"problems": [], "warnings": [], "enabled": False, "stage": None, "values_extra": {}, "chart": None}
 
 
 def test_credentials_dir_that_is_a_file_is_refused(tmp_path):
