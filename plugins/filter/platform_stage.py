@@ -24,7 +24,9 @@ description:
 positional: role
 options:
   _input:
-    description: The role's variables, C({name: value}), for example from the C(ansible.builtin.varnames) and C(ansible.builtin.vars) lookups.
+    description: >-
+      The role's variables as a mapping of name to value, for example from the C(ansible.builtin.varnames) and
+      C(ansible.builtin.vars) lookups.
     type: dict
     required: true
   role:

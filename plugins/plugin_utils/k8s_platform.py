@@ -327,9 +327,10 @@ def _cert_manager_build(common, s, hours, ca_files, certificates):
             part["tolerations"] = copy.deepcopy(tolerations)
         values["startupapicheck"] = {"tolerations": copy.deepcopy(tolerations)}
     namespace = common["namespace"]
-    manifests = [_namespace(namespace, dict(LABELS, **{"pod-security.kubernetes.io/enforce": "restricted",
-                                                        "pod-security.kubernetes.io/warn": "restricted",
-                                                        "pod-security.kubernetes.io/audit": "restricted"}))]
+    restricted = dict(LABELS)
+    for mode in ("enforce", "warn", "audit"):
+        restricted["pod-security.kubernetes.io/%s" % mode] = "restricted"
+    manifests = [_namespace(namespace, restricted)]
     for extra in sorted(set(c["namespace"] for c in certificates) - set([namespace])):
         manifests.append(_namespace(extra, dict(LABELS)))
     secret_name = s["cert_manager_ca_secret_name"]
@@ -533,25 +534,26 @@ def _gpu_operator_build(common, s):
     if s["kubelet_root_dir"]:
         values["hostPaths"] = {"kubeletRootDir": s["kubelet_root_dir"]}
     configs = device_plugin_configs(s["mig_strategy"], s["sharing_replicas"])
+    data = dict((name, yaml.safe_dump(config, default_flow_style=False, sort_keys=True, indent=2))
+                for name, config in configs.items())
+    description = ("device plugin configs (%s, valid for MIG strategy %s); the default is %s, a node picks another with "
+                   "the label nvidia.com/device-plugin.config" % (", ".join(configs), s["mig_strategy"],
+                                                                  SHARING_CONFIGS[s["sharing"]]))
     namespace = common["namespace"]
     manifests = [
         _namespace(namespace, dict(LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
                    "the operands run privileged on the GPU nodes"),
         {"phase": "pre",
-         "description": "device plugin configs (%s, valid for MIG strategy %s); the default is %s, a node picks another "
-                        "with the label nvidia.com/device-plugin.config"
-                        % (", ".join(configs), s["mig_strategy"], SHARING_CONFIGS[s["sharing"]]),
+         "description": description,
          "definition": {"apiVersion": "v1", "kind": "ConfigMap",
                         "metadata": {"name": s["device_plugin_config_name"], "namespace": namespace, "labels": dict(LABELS)},
-                        "data": dict((name, yaml.safe_dump(config, default_flow_style=False, sort_keys=True, indent=2))
-                                     for name, config in configs.items())}},
+                        "data": data}},
     ]
     return {"name": "gpu_operator", "releases": [_release(common, "gpu-operator", values)], "manifests": manifests}
 
 
 # ------------------------------------------------------------------------------------------ network_operator
 
-DEVICE_KEYS = ("name", "netdev", "link_layer", "vendor_id", "device_id", "pci_address", "port", "state", "rate_gbps")
 
 
 def network_operator_stage(settings):

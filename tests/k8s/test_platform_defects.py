@@ -108,7 +108,7 @@ def test_network_operator_pull_secrets_in_every_pod_including_hook_jobs(mirror_s
     specs = pod_specs(objects)
     kinds = sorted(set(name.split(" ")[0] for name, _spec in specs))
     assert "Deployment" in kinds and "Job" in kinds, kinds  # the operator and its hook Jobs
-    assert any(name.startswith("DaemonSet") and "node-feature-discovery" in name for name, _ in specs), specs
+    assert any(name.startswith("DaemonSet") and "node-feature-discovery" in name for name, _spec in specs), specs
     for name, spec in specs:
         assert spec.get("imagePullSecrets") == [{"name": MIRROR_SECRET}], name
     policy = only(manifests(mirror_sriov, "network_operator"), "NicClusterPolicy")
@@ -126,7 +126,7 @@ def test_gpu_operator_pull_secrets_reach_dcgm_exporter_and_nfd_pods(mirror_sriov
     for component in with_image:
         assert policy["spec"][component].get("imagePullSecrets") == [MIRROR_SECRET], component
     nfd = [(name, spec) for name, spec in pod_specs(objects) if "node-feature-discovery" in name]
-    assert len(nfd) >= 3, [name for name, _ in nfd]  # master, worker, garbage collector
+    assert len(nfd) >= 3, [name for name, _spec in nfd]  # master, worker, garbage collector
     for name, spec in pod_specs(objects):
         assert spec.get("imagePullSecrets") == [{"name": MIRROR_SECRET}], name
         for container in spec.get("containers", []) + spec.get("initContainers", []):

@@ -262,4 +262,4 @@ def test_plain_strips_wrapper_types():
 
     out = kp.plain({Wrapped("k"): [Wrapped("v"), 1, True, None, 1.5]})
     assert out == {"k": ["v", 1, True, None, 1.5]}
-    assert type(list(out)[0]) is str and type(out["k"][0]) is str
+    assert list(out)[0].__class__ is str and out["k"][0].__class__ is str
