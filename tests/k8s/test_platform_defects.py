@@ -246,3 +246,37 @@ def test_unknown_values_extra_key_refused_against_the_chart_archive(tmp_path):
     unchecked = run_playbook("prod", str(tmp_path / "warn"), {"gpu_operator_values_extra": {"dcgmExporter": {"enabeld": False}}})
     assert unchecked.returncode == 0
     assert "gpu_operator_values_extra is not checked against the chart in render mode" in unchecked.stdout
+
+
+# TEST DOUBLE of `helm pull CHART --repo URL --version V --destination DIR` (no helm and no chart repository can be
+# reached here): copies the package of that chart and version from ../shared/charts, records its arguments, and
+# fails the way helm does for a version the "repository" lacks.
+HELM_PULL_TEST_DOUBLE = """#!/usr/bin/env bash
+set -u
+echo "$@" >> "%(log)s"
+[ "${1:-}" = pull ] || { echo "Error: unknown command \\"${1:-}\\" for \\"helm\\"" >&2; exit 1; }
+chart="$2"; shift 2; version=""; dest="."
+while [ $# -gt 0 ]; do
+  case "$1" in --version) version="$2"; shift 2 ;; --destination) dest="$2"; shift 2 ;; *) shift ;; esac
+done
+src="%(charts)s/${chart##*/}-${version}.tgz"
+[ -f "$src" ] || { echo "Error: chart \\"${chart##*/}\\" version \\"$version\\" not found" >&2; exit 1; }
+cp "$src" "$dest/"
+"""
+
+
+def test_apply_mode_checks_values_extra_against_the_pulled_chart(tmp_path):
+    log = tmp_path / "helm.log"
+    double = tmp_path / "helm"
+    double.write_text(HELM_PULL_TEST_DOUBLE % {"log": log, "charts": chart_render.CHARTS})
+    double.chmod(0o755)
+    render_dir = str(tmp_path / "apply")
+    result = run_playbook("prod", render_dir, {"k8s_render_apply_helm_binary": str(double),
+                                               "network_operator_values_extra": {"operator": {"tolerations": [], "replicas": 2}}},
+                          mode="apply")
+    assert result.returncode != 0
+    assert ("network_operator_values_extra: key operator.replicas is not a value of the chart (Helm would ignore it "
+            "silently)") in result.stdout, result.stdout[-3000:]
+    calls = log.read_text().split("\n")
+    assert calls[0].startswith("pull network-operator --repo https://helm.ngc.nvidia.com/nvidia --version 26.4.1 --destination ")
+    assert not os.path.exists(render_dir) or os.listdir(render_dir) == []
