@@ -555,7 +555,6 @@ def _gpu_operator_build(common, s):
 # ------------------------------------------------------------------------------------------ network_operator
 
 
-
 def network_operator_stage(settings):
     reader = v.Reader(settings)
     common = _common(reader, "network_operator")
