@@ -139,9 +139,10 @@ def object_name(obj):
 
 # What the API server checks beyond the OpenAPI schemas kubernetes-validate has (those type labels as strings and
 # quantities as int-or-string): label syntax (k8s.io/apimachinery validation.IsQualifiedName / IsValidLabelValue)
-# and resource quantity syntax (resource.ParseQuantity).
+# resource quantity syntax (resource.ParseQuantity) and toleration operators and effects (core validation).
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _QUANTITY = re.compile(r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$")
 
 
@@ -178,7 +179,7 @@ def quantity_problem(value):
 
 
 def api_server_problems(obj):
-    """Label and quantity syntax problems anywhere in ``obj``, as '<path>: <message>' strings."""
+    """Label, annotation key, quantity and toleration problems anywhere in ``obj``, as '<path>: <message>' strings."""
     problems = []
 
     def labels(mapping, path, values=True):
@@ -203,6 +204,13 @@ def api_server_problems(obj):
                 labels(value, here)
             elif key == "annotations" and isinstance(value, dict):
                 labels(value, here, values=False)
+            elif key == "tolerations" and isinstance(value, list):
+                for index, item in enumerate(value):
+                    for field, allowed in (("operator", ("Exists", "Equal")), ("effect", _TAINT_EFFECTS)):
+                        if isinstance(item, dict) and item.get(field) not in allowed + (None, ""):
+                            problems.append("%s[%d].%s: %r is not one of %s" % (
+                                here, index, field, item[field], ", ".join(allowed)))
+                walk(value, here)
             elif key in ("limits", "requests") and isinstance(value, dict) and path.endswith("resources"):
                 for name in sorted(value, key=str):
                     problem = quantity_problem(value[name])
@@ -220,8 +228,8 @@ def validate_objects(objects, where, k8s_versions=checks.K8S_VERSIONS):
 
     Core kinds are checked at each Kubernetes version in ``k8s_versions`` (kubernetes-validate, strict: unknown
     fields are errors), custom resources once against their schema in ../shared/schemas; an object with a schema
-    in neither is a problem too. Label keys/values (metadata, selectors, nodeSelector), annotation keys and
-    resource quantities (``resources.limits/requests``) are checked for their syntax as well.
+    in neither is a problem too. Label keys/values (metadata, selectors, nodeSelector), annotation keys,
+    resource quantities (``resources.limits/requests``) and toleration operators/effects are checked as well.
     """
     problems = []
     for obj in objects:
@@ -244,3 +252,18 @@ def render_and_validate(release, values):
     except (RenderError, ChartNotFound) as exc:
         return [], [str(exc)]
     return objects, validate_objects(objects, "release %s" % release["name"])
+
+
+def release_problems(release, values, allowlist=None):
+    """Everything wrong with one release and its values, each naming the release: the values key check
+    (checks.check_values_keys against the chart's reference values and values.schema.json), then the real render
+    and the validation of every object it renders (render_and_validate)."""
+    where = "release %s" % release["name"]
+    folder = checks.chart_folder(release["chart"])
+    if folder is None:
+        problems = ["%s: no reference values for chart %s in %s" % (where, release["chart"], checks.CHART_VALUES)]
+    else:
+        problems = ["%s: %s" % (where, problem) for problem in checks.check_values_keys(
+            folder, values, os.path.join(checks.CHART_VALUES, folder),
+            checks.load_allowlist() if allowlist is None else allowlist)]
+    return problems + render_and_validate(release, values)[1]

@@ -7,8 +7,9 @@
   (PyPI kubernetes-validate, strict: unknown fields are errors); custom resources against the JSON
   Schemas in ../shared/schemas (<group>/<kind>_<version>.json, strict as well);
 - Helm values: every key path we render must be declared by the chart's values.yaml (or its subchart's,
-  or its values.schema.json), or be allowlisted with the template that reads it; the values are also
-  validated against values.schema.json where the chart ships one;
+  or its values.schema.json), or be allowlisted with the template that reads it, with the type the chart's
+  default has (check_values_keys says what it sees and what not); the values are also validated against
+  values.schema.json where the chart ships one (chart_render.py renders them through the real chart);
 - chart versions: what we pin must equal the reference version in ../shared/reference/chart-values.
 """
 
@@ -46,17 +47,45 @@ def is_custom_resource(doc):
     return path is not None and os.path.exists(path)
 
 
+_RESULTS = {}
+_VALIDATORS = {}
+
+
+def _kubernetes_validate():
+    """kubernetes_validate, with its schema files read once per process: its validate() opens and parses the
+    schema of the kind and the multi-megabyte _definitions.json again on every call (ten times the cost of the
+    validation itself); the files are part of the installed package and do not change while tests run."""
+    import functools
+    import kubernetes_validate
+    import kubernetes_validate.utils
+    if not hasattr(kubernetes_validate.utils.schema_contents, "cache_info"):
+        kubernetes_validate.utils.schema_contents = functools.lru_cache(maxsize=None)(kubernetes_validate.utils.schema_contents)
+    return kubernetes_validate
+
+
 def validate_manifest(doc, k8s_version=K8S_VERSIONS[0]):
-    """Every error of one object, as 'path: message' strings (empty when valid)."""
+    """Every error of one object, as 'path: message' strings (empty when valid). Results are kept per
+    (object, version) for the process: the same object rendered for several inventories is validated once."""
+    try:
+        key = (json.dumps(doc, sort_keys=True), k8s_version)
+    except (TypeError, ValueError):
+        return _validate_manifest(doc, k8s_version)
+    if key not in _RESULTS:
+        _RESULTS[key] = _validate_manifest(doc, k8s_version)
+    return list(_RESULTS[key])
+
+
+def _validate_manifest(doc, k8s_version):
     if not isinstance(doc, dict) or "apiVersion" not in doc or "kind" not in doc:
         return ["not a Kubernetes object (no apiVersion/kind)"]
     path = _schema_path(doc)
     if path and os.path.exists(path):
-        with open(path) as handle:
-            schema = json.load(handle)
+        if path not in _VALIDATORS:
+            with open(path) as handle:
+                _VALIDATORS[path] = jsonschema.Draft7Validator(json.load(handle))
         return ["%s: %s" % (err.json_path, err.message)
-                for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=lambda e: e.json_path)]
-    import kubernetes_validate
+                for err in sorted(_VALIDATORS[path].iter_errors(doc), key=lambda e: e.json_path)]
+    kubernetes_validate = _kubernetes_validate()
     try:
         kubernetes_validate.validate(doc, k8s_version, strict=True)
     except kubernetes_validate.SchemaNotFoundError:
@@ -112,6 +141,21 @@ def _deep_merge(base, over):
     return out
 
 
+def _resolve(schema, root):
+    """``schema`` with its local $ref followed ({} for None or an unresolvable reference)."""
+    seen = 0
+    while isinstance(schema, dict) and "$ref" in schema and seen < 20:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            return {}
+        node = root
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        schema = node
+        seen += 1
+    return schema if isinstance(schema, dict) else {}
+
+
 def _schema_node(schema, key, root):
     """The sub-schema of property ``key`` (following local $ref), or None when the schema does not declare it."""
     if not isinstance(schema, dict):
@@ -141,22 +185,122 @@ def _schema_node(schema, key, root):
 # chart's default holds entries (operator.nodeSelector defaults to {kubernetes.io/os: linux}): keys below
 # them are not the chart's to declare.
 FREEFORM_KEYS = frozenset(["nodeSelector", "labels", "annotations", "podAnnotations", "podLabels", "commonLabels",
-                           "serviceLabels", "resources", "affinity", "securityContext", "containerSecurityContext",
-                           "podSecurityContext"])
+                           "serviceLabels", "additionalLabels", "resources", "affinity", "securityContext",
+                           "containerSecurityContext", "podSecurityContext"])
+# Free-form maps that become Kubernetes labels or annotations: their values must be strings (Helm's toYaml writes
+# 1 or true unquoted, and the API server rejects a non-string label or annotation value).
+STRING_MAPS = frozenset(["nodeSelector", "labels", "annotations", "podAnnotations", "podLabels", "commonLabels",
+                         "serviceLabels", "additionalLabels"])
+# List items that charts pass through whole as a Kubernetes type, whatever the chart's default item shows (the
+# default toleration has no tolerationSeconds, the default network policy rule no 'from'): {values key:
+# (Kubernetes type, {field: Python types}, {field: allowed values})}, the fields as the Kubernetes API has them.
+KUBERNETES_LIST_ITEMS = {
+    "tolerations": ("Toleration", {"key": (str,), "operator": (str,), "value": (str,), "effect": (str,),
+                                   "tolerationSeconds": (int,)},
+                    {"operator": ("Exists", "Equal"), "effect": ("NoSchedule", "PreferNoSchedule", "NoExecute", "")}),
+    "env": ("EnvVar", {"name": (str,), "value": (str,), "valueFrom": (dict,)}, {}),
+    "matchExpressions": ("LabelSelectorRequirement", {"key": (str,), "operator": (str,), "values": (list,)},
+                         {"operator": ("In", "NotIn", "Exists", "DoesNotExist")}),
+    "ingress": ("NetworkPolicyIngressRule", {"from": (list,), "ports": (list,)}, {}),
+    "egress": ("NetworkPolicyEgressRule", {"to": (list,), "ports": (list,)}, {}),
+}
+
+
+# Kubernetes int-or-string fields (a count or a percentage, a port number or name): a number where the chart's
+# default is a string, or the other way round, is fine there.
+INT_OR_STRING_KEYS = frozenset(["maxUnavailable", "maxSurge", "minAvailable", "targetPort"])
 
 
 def _type_name(value):
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "map"}.get(type(value), type(value).__name__)
 
 
+def _a_type(value):
+    """'an integer', 'a string', ... of a value."""
+    name = _type_name(value)
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _scalar_mismatch(value, default):
+    """Whether scalar ``value`` is another of boolean, number, string than the chart's scalar ``default``."""
+    if isinstance(default, bool) != isinstance(value, bool) and (isinstance(default, bool) or isinstance(value, bool)):
+        return True
+    if isinstance(default, str) and _is_number(value):
+        return True
+    if _is_number(default) and isinstance(value, str):
+        return True
+    return False
+
+
+def _merged_item(items):
+    """One map holding every key of the chart's default list items (deep-merged), or None when they are not maps."""
+    if not items or not all(isinstance(item, dict) for item in items):
+        return None
+    merged = {}
+    for item in items:
+        merged = _deep_merge(merged, item)
+    return merged
+
+
 def check_values_keys(chart, ours, chart_dir, allowlist=()):
-    """Problems with the key paths of rendered values ``ours`` for the chart folder ``chart_dir``."""
+    """Problems with the key paths of rendered values ``ours`` for the chart folder ``chart_dir``.
+
+    Seen: keys the chart (values.yaml, subchart values.yaml, values.schema.json) does not declare, at any depth,
+    below subchart keys too; a map where the default is a scalar or a scalar where it is a map (a subchart key
+    included); a boolean, number or string where the default is another of the three (not for the
+    int-or-string keys of INT_OR_STRING_KEYS); a scalar where the default is a list and a list where it is a
+    scalar; list items against the fields of the Kubernetes type the chart passes through (KUBERNETES_LIST_ITEMS,
+    whatever the default items show) or, for other lists, against the keys and types of the chart's default
+    items; non-string values in label and annotation maps (STRING_MAPS); values.schema.json of the chart and of
+    each subchart.
+    Not seen: keys below free-form maps (FREEFORM_KEYS such as resources, affinity, securityContext, and maps
+    whose default is {}), items of lists whose default is empty or holds scalars (unless KUBERNETES_LIST_ITEMS
+    knows the key), the type of a key whose default is null or only commented out, and whether a template
+    reads a declared key at all. The real render (chart_render) sees what these templates make of the values.
+    """
     values, schema, subcharts = chart_reference(chart_dir)
     allowed = [entry["key"] for entry in allowlist if entry["chart"] == chart]
     problems = []
 
     def allow(dotted):
         return any(dotted == key or dotted.startswith(key + ".") for key in allowed)
+
+    def check_list(key, value, default, dotted, path):
+        if key in KUBERNETES_LIST_ITEMS:
+            kind, fields, enums = KUBERNETES_LIST_ITEMS[key]
+            for index, item in enumerate(value):
+                where = "%s[%d]" % (dotted, index)
+                if not isinstance(item, dict):
+                    problems.append("%s: values key '%s' is %s, the chart passes a Kubernetes %s (a map) through"
+                                    % (chart, where, _a_type(item), kind))
+                    continue
+                for field in sorted(item):
+                    if field not in fields:
+                        problems.append("%s: values key '%s.%s' is not a field of a Kubernetes %s (%s)"
+                                        % (chart, where, field, kind, ", ".join(sorted(fields))))
+                    elif item[field] is not None and (not isinstance(item[field], fields[field])
+                                                      or isinstance(item[field], bool)):
+                        problems.append("%s: values key '%s.%s' is %s (%r), a Kubernetes %s takes %s"
+                                        % (chart, where, field, _a_type(item[field]), item[field], kind,
+                                           " or ".join(_a_type(t()) for t in fields[field])))
+                    elif field in enums and item[field] not in enums[field]:
+                        problems.append("%s: values key '%s.%s' is %r, a Kubernetes %s takes one of %s"
+                                        % (chart, where, field, item[field], kind, ", ".join(repr(e) for e in enums[field])))
+            return
+        shape = _merged_item(default)
+        if shape is None:
+            return  # the default list is empty or holds scalars: nothing to compare items with
+        for index, item in enumerate(value):
+            where = "%s[%d]" % (key, index)
+            if not isinstance(item, dict):
+                problems.append("%s: values key '%s[%d]' is %s, the chart's default items are maps with keys %s"
+                                % (chart, dotted, index, _a_type(item), ", ".join(sorted(shape))))
+                continue
+            walk(item, shape, None, None, {}, path + [where])
 
     def walk(node, ref, schema_node, schema_root, subs, path):
         for key in sorted(node):
@@ -169,6 +313,10 @@ def check_values_keys(chart, ours, chart_dir, allowlist=()):
                 merged = _deep_merge(sub_values, ref.get(key) if isinstance(ref, dict) and isinstance(ref.get(key), dict) else {})
                 if isinstance(value, dict):
                     walk(value, merged, sub_schema, sub_schema, sub_subs, path + [key])
+                else:
+                    problems.append("%s: values key '%s' is %s (%r), the chart passes it to its subchart %s, which "
+                                    "takes a map of its values (enable or disable it with the chart's own key)"
+                                    % (chart, dotted, _a_type(value), value, key))
                 continue
             declared = isinstance(ref, dict) and key in ref
             sub_schema_node = _schema_node(schema_node, key, schema_root) if schema_node else None
@@ -180,21 +328,34 @@ def check_values_keys(chart, ours, chart_dir, allowlist=()):
             default = ref.get(key) if declared else None
             if isinstance(value, dict):
                 if declared and default is not None and not isinstance(default, dict):
-                    problems.append("%s: values key '%s' is a map here, the chart's default is a %s (%r)"
-                                    % (chart, dotted, _type_name(default), default))
-                elif declared and (default == {} or key in FREEFORM_KEYS) and sub_schema_node is None:
-                    continue  # a free-form map (nodeSelector, labels, ...): anything goes below it
+                    problems.append("%s: values key '%s' is a map here, the chart's default is %s (%r)"
+                                    % (chart, dotted, _a_type(default), default))
+                elif key in FREEFORM_KEYS or ((not declared or default == {})
+                                              and not _resolve(sub_schema_node, schema_root).get("properties")):
+                    if key in STRING_MAPS:
+                        for name in sorted(value, key=str):
+                            if not isinstance(value[name], str):
+                                problems.append("%s: values key '%s.%s' is %s (%r); labels and annotations take "
+                                                "strings (quote it)" % (chart, dotted, name, _a_type(value[name]), value[name]))
+                    continue  # a free-form map (nodeSelector, labels, ...): any key goes below it
                 else:
                     walk(value, default if isinstance(default, dict) else {}, sub_schema_node, schema_root, {}, path + [key])
+            elif isinstance(value, list) and declared and isinstance(default, list):
+                check_list(key, value, default, dotted, path)
             elif declared and default is not None:
                 if isinstance(default, dict) and default:
-                    problems.append("%s: values key '%s' is a %s here, the chart expects a map with keys %s"
-                                    % (chart, dotted, _type_name(value), ", ".join(sorted(default))))
-                elif isinstance(default, bool) != isinstance(value, bool) and (isinstance(default, bool) or isinstance(value, bool)):
-                    problems.append("%s: values key '%s' is a %s (%r), the chart's default is a %s (%r)"
-                                    % (chart, dotted, _type_name(value), value, _type_name(default), default))
+                    problems.append("%s: values key '%s' is %s here, the chart expects a map with keys %s"
+                                    % (chart, dotted, _a_type(value), ", ".join(sorted(default))))
                 elif isinstance(default, list) and not isinstance(value, list):
-                    problems.append("%s: values key '%s' is a %s, the chart expects a list" % (chart, dotted, _type_name(value)))
+                    problems.append("%s: values key '%s' is %s (%r), the chart expects a list"
+                                    % (chart, dotted, _a_type(value), value))
+                elif isinstance(value, list) and not isinstance(default, list) and not isinstance(default, dict):
+                    problems.append("%s: values key '%s' is a list, the chart's default is %s (%r)"
+                                    % (chart, dotted, _a_type(default), default))
+                elif not isinstance(default, (dict, list)) and _scalar_mismatch(value, default) and not (
+                        key in INT_OR_STRING_KEYS and not isinstance(value, bool) and not isinstance(default, bool)):
+                    problems.append("%s: values key '%s' is %s (%r), the chart's default is %s (%r)"
+                                    % (chart, dotted, _a_type(value), value, _a_type(default), default))
 
     walk(ours, values, schema, schema, subcharts, [])
     if schema is not None:

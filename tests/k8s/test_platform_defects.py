@@ -17,7 +17,7 @@ import yaml
 
 import chart_render
 import checks
-from conftest import _render, rendered_files, run_playbook
+from conftest import rendered_files, run_playbook
 
 MIRROR_SECRET = "mirror-login"
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
@@ -43,12 +43,16 @@ MIRROR_SRIOV_VARS = {
 
 @pytest.fixture(scope="module")
 def mirror_sriov(tmp_path_factory):
-    return _render(tmp_path_factory, "mirror-sriov", "prod-h100x8", MIRROR_SRIOV_VARS)
+    render_dir = str(tmp_path_factory.mktemp("render-mirror-sriov"))
+    result = run_playbook("prod-h100x8", render_dir, MIRROR_SRIOV_VARS)
+    assert result.returncode == 0, "render failed:\n%s" % result.stdout[-6000:]
+    return render_dir
 
 
 @pytest.fixture(scope="module")
-def single_node(tmp_path_factory):
-    return _render(tmp_path_factory, "single", "h200x8-single")
+def single_node(renders):
+    """The h200x8-single inventory as it is, rendered once for the session (conftest.RENDERS)."""
+    return renders["h200x8-single"]
 
 
 def chart_objects(render_dir, stage):

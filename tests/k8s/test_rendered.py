@@ -1,21 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, privateai.deepseek_dify maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Everything the platform stages render for the example inventories passes the offline checks."""
+"""Everything the Kubernetes stages render for the example inventories passes the offline checks: every manifest,
+every values key, and every Helm release rendered through its real upstream chart with exactly our values file."""
 
 import os
 
 import yaml
 
+import chart_render
 import checks
-from conftest import rendered_files
+from conftest import EMPTY_STAGES, STAGES, releases, rendered_files
 
-STAGES = ("cert_manager", "gpu_operator", "network_operator")
-# Stages that render files for each example inventory: the single H200 node has no RDMA fabric.
-WITH_FILES = {
-    "prod": STAGES,
-    "prod-h100x8": STAGES,
-    "h200x8-single": ("cert_manager", "gpu_operator"),
+# Kinds each render must produce through the real charts (so a release silently rendering nothing, or a stage
+# dropping a release, fails): {render name: {(apiVersion, kind, name)}}; the objects our values switch on.
+EXPECTED_OBJECTS = {
+    "prod": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "cert-manager"),
+             ("apps/v1", "Deployment", "network-operator")},
+    "h200x8-single": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "cert-manager")},
+    "prod-h100x8": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "network-operator")},
+    "prod-h100x8+variant": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"),
+                            ("apps/v1", "Deployment", "network-operator")},
 }
 
 
@@ -31,57 +36,82 @@ def _assert_manifests_valid(render_dir):
     for path in manifests:
         docs = checks.load_documents(path)
         assert len(docs) == 1, "%s: one object per file, found %d" % (path, len(docs))
-        doc = docs[0]
-        kinds.add((doc["apiVersion"], doc["kind"]))
-        versions = (checks.K8S_VERSIONS[0],) if checks.is_custom_resource(doc) else checks.K8S_VERSIONS
-        for version in versions:
-            for err in checks.validate_manifest(doc, version):
-                problems.append("%s: %s" % (os.path.relpath(path, render_dir), err))
+        kinds.add((docs[0]["apiVersion"], docs[0]["kind"]))
+        problems += chart_render.validate_objects(docs, os.path.relpath(path, render_dir))
     assert problems == []
     return kinds
 
 
-def _assert_values_known(render_dir):
-    values_files = _all(render_dir)[1]
-    assert values_files
-    allowlist = checks.load_allowlist()
-    problems = []
-    for path in values_files:
-        releases = yaml.safe_load(open(os.path.join(os.path.dirname(path), "releases.yaml")))["releases"]
-        release = [r for r in releases if r["values_file"] == os.path.basename(path)][0]
-        folder = checks.chart_folder(release["chart"])
-        assert folder, "no reference values for chart %s in %s" % (release["chart"], checks.CHART_VALUES)
-        ours = checks.load_documents(path)[0]
-        problems += checks.check_values_keys(folder, ours, os.path.join(checks.CHART_VALUES, folder), allowlist)
-    assert problems == []
-
-
 def test_every_stage_rendered(rendered):
-    inventory, render_dir = rendered
+    name, render_dir = rendered
     present = sorted(d for d in os.listdir(render_dir) if os.path.isdir(os.path.join(render_dir, d)))
     assert present == sorted(STAGES)
     for stage in STAGES:
         has_files = bool(rendered_files(os.path.join(render_dir, stage), "values"))
-        assert has_files == (stage in WITH_FILES[inventory]), "%s: stage %s rendered %s" % (
-            inventory, stage, "Helm values" if has_files else "nothing")
+        assert has_files == (stage not in EMPTY_STAGES.get(name, ())), "%s: stage %s rendered %s" % (
+            name, stage, "Helm values" if has_files else "nothing")
 
 
 def test_manifests_validate(rendered):
     kinds = _assert_manifests_valid(rendered[1])
     # Both validators were exercised: core kinds (kubernetes-validate) and custom resources (../shared/schemas).
     assert ("v1", "Namespace") in kinds and ("cert-manager.io/v1", "ClusterIssuer") in kinds
+    if rendered[0] == "prod-h100x8+variant":
+        assert ("mellanox.com/v1alpha1", "NicClusterPolicy") in kinds
+        assert ("cert-manager.io/v1", "Certificate") in kinds
 
 
 def test_values_keys_declared_by_the_charts(rendered):
-    _assert_values_known(rendered[1])
+    allowlist = checks.load_allowlist()
+    problems = []
+    found = releases(rendered[1])
+    assert found, "no Helm release rendered"
+    for _stage, release, values in found:
+        folder = checks.chart_folder(release["chart"])
+        assert folder, "no reference values for chart %s in %s" % (release["chart"], checks.CHART_VALUES)
+        problems += checks.check_values_keys(folder, values, os.path.join(checks.CHART_VALUES, folder), allowlist)
+    assert problems == []
 
 
-def test_variant_manifests_and_values(rendered_variant):
-    render_dir = rendered_variant[1]
-    kinds = _assert_manifests_valid(render_dir)
-    assert ("mellanox.com/v1alpha1", "NicClusterPolicy") in kinds
-    assert ("cert-manager.io/v1", "Certificate") in kinds
-    _assert_values_known(render_dir)
+def test_releases_render_through_the_real_charts(rendered):
+    """helm template, in process, of every release with exactly our values file; every object it renders valid."""
+    name, render_dir = rendered
+    found = releases(render_dir)
+    assert {r["name"] for _s, r, _v in found} >= {"cert-manager", "gpu-operator"}
+    problems, rendered_ids = [], set()
+    for stage, release, values in found:
+        objects, release_problems = chart_render.render_and_validate(release, values)
+        problems += ["%s %s: %s" % (name, stage, p) for p in release_problems]
+        assert objects or release_problems, "release %s rendered no object" % release["name"]
+        rendered_ids |= {(o.get("apiVersion"), o.get("kind"), (o.get("metadata") or {}).get("name")) for o in objects}
+    assert problems == []
+    assert EXPECTED_OBJECTS[name] <= rendered_ids, EXPECTED_OBJECTS[name] - rendered_ids
+
+
+def test_our_values_reach_the_rendered_objects(renders):
+    """What we set is what the chart renders (our values are not silently ignored), read from the objects."""
+    objects = {}
+    for _stage, release, values in releases(renders["prod-h100x8+variant"]):
+        objects[release["name"]] = chart_render.render_release(release, values)
+    policy = [o for o in objects["gpu-operator"] if o["kind"] == "ClusterPolicy"][0]["spec"]
+    assert policy["driver"]["enabled"] is False and policy["toolkit"]["enabled"] is False
+    assert policy["devicePlugin"]["config"]["default"] == "mps"
+    assert policy["hostPaths"]["kubeletRootDir"] == "/var/lib/k0s/kubelet"  # the allowlisted key does reach it
+    assert policy["dcgmExporter"]["serviceMonitor"]["interval"] == "30s"  # gpu_operator_values_extra
+    operator = [o for o in objects["gpu-operator"] if o["kind"] == "Deployment" and o["metadata"]["name"] == "gpu-operator"][0]
+    assert operator["spec"]["template"]["spec"]["containers"][0]["image"].startswith("registry.example.internal:5000/nvcr.io/nvidia/")
+    cert_manager = [o for o in objects["cert-manager"] if o["kind"] == "Deployment" and o["metadata"]["name"] == "cert-manager"][0]
+    assert cert_manager["spec"]["replicas"] == 2
+    assert cert_manager["spec"]["template"]["spec"]["containers"][0]["image"].startswith("registry.example.internal:5000/")
+
+
+def test_chart_crds_parse(renders):
+    """The CRDs the charts carry in crds/ (which Helm installs before the templates) parse and validate."""
+    for _stage, release, _values in releases(renders["prod-h100x8"]):
+        crds = chart_render.release_crds(release)
+        assert chart_render.validate_objects(crds, "release %s crds/" % release["name"]) == []
+        if release["chart"] == "gpu-operator":
+            assert "clusterpolicies.nvidia.com" in {c["metadata"]["name"] for c in crds}
 
 
 def test_pinned_chart_versions_equal_the_reference(rendered):
@@ -94,9 +124,9 @@ def _walk(root):
             yield os.path.join(base, name)
 
 
-def test_policy_choices_are_in_the_rendered_files(rendered, rendered_variant):
+def test_policy_choices_are_in_the_rendered_files(rendered, renders):
     """The issue's defaults, read back from the files that would be applied."""
-    inventory, render_dir = rendered
+    render_dir = rendered[1]
     gpu = checks.load_documents(os.path.join(render_dir, "gpu_operator", "helm", "gpu-operator.values.yaml"))[0]
     assert gpu["driver"]["enabled"] is False and gpu["toolkit"]["enabled"] is False
     assert gpu["dcgmExporter"]["enabled"] is True
@@ -106,7 +136,7 @@ def test_policy_choices_are_in_the_rendered_files(rendered, rendered_variant):
     assert yaml.safe_load(cm["data"]["mps"])["sharing"]["mps"]["resources"][0]["name"] == "nvidia.com/gpu"
     assert gpu["devicePlugin"]["config"]["name"] == cm["metadata"]["name"]
 
-    variant = rendered_variant[1]
+    variant = renders["prod-h100x8+variant"]
     certs = [checks.load_documents(p)[0] for p in rendered_files(variant, "manifests") if "-certificate-" in p]
     service_certs = [c for c in certs if not c["spec"].get("isCA")]
     assert {c["metadata"]["name"] for c in service_certs} == {"dify", "model-gateway"}
@@ -122,19 +152,18 @@ def test_policy_choices_are_in_the_rendered_files(rendered, rendered_variant):
     assert vgpu["operator"]["repository"] == "registry.example.internal:5000/nvcr.io/nvidia"
 
 
-def test_render_is_deterministic(rendered, tmp_path):
-    """The same inventory rendered again: into a fresh directory byte-identical files with the same modes,
-    and into the same directory no change at all (changed=0)."""
-    from conftest import run_playbook, tree
-    inventory, render_dir = rendered
+def test_render_is_deterministic(renders):
+    """One inventory (conftest.AGAIN says which, and why not the variant) rendered twice at the same time into two
+    directories: byte-identical files with the same modes; then again into the first directory: no change at
+    all (changed=0). The render code is the same for every inventory, so one is enough here."""
+    from conftest import AGAIN, RENDERS, run_playbook, tree
+    inventory, extra = RENDERS[AGAIN]
+    render_dir = renders[AGAIN]
     first = tree(render_dir)
-    again = str(tmp_path / "again")
-    result = run_playbook(inventory, again)
-    assert result.returncode == 0, result.stdout[-4000:]
-    second = tree(again)
-    assert sorted(first) == sorted(second)
+    second = tree(renders[AGAIN + " again"])
+    assert first and sorted(first) == sorted(second)
     assert [p for p in first if first[p] != second[p]] == []
-    result = run_playbook(inventory, render_dir)
+    result = run_playbook(inventory, render_dir, *extra)
     assert result.returncode == 0 and "changed=0" in result.stdout, result.stdout[-3000:]
     assert tree(render_dir) == first
 
