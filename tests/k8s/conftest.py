@@ -37,6 +37,7 @@ STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)
 VARIANT_EXTRA_VARS = {
     "network_operator_device_plugin": "sriov",
     "network_operator_secondary_network": True,
+    "network_operator_ip_pool_subnet": "10.230.0.0/16",
     "network_operator_rdma_devices": [
         {"name": "mlx5_0", "netdev": "ibp24s0", "link_layer": "InfiniBand", "vendor_id": "15b3"},
         {"name": "mlx5_1", "netdev": "ibp41s0", "link_layer": "InfiniBand", "vendor_id": "15b3"},

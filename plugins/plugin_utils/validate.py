@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Syntax checks of single input values, shared by every stage's input checks (controller side).
+
+Each ``check_*`` function takes the variable's name (as the user wrote it, e.g. ``gpu_operator_namespace`` or
+``cert_manager_certificates[0].name``) and the value, and returns a list of problems (empty when the value is
+good). Every problem names the variable, the value and the fix. The ``to_*`` converters follow Ansible's own
+argument-spec conversions, so a value YAML typed differently but meaning one thing (the string ``"4"`` for an
+integer, ``"yes"`` for a boolean) is accepted, and anything else (``ture``) is refused instead of read as false.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+# Ansible's boolean spellings (ansible.module_utils.parsing.convert_bool), nothing else.
+_TRUE = frozenset(["y", "yes", "on", "1", "true", "t", "1.0"])
+_FALSE = frozenset(["n", "no", "off", "0", "false", "f", "0.0"])
+
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+LABEL_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+# host[:port] then optional /path components, as a container registry (docker/distribution reference grammar).
+_HOST = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?))*(?::[0-9]{1,5})?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REGISTRY_RE = re.compile(r"^%s(?:/%s)*/?$" % (_HOST, _PATH_COMPONENT))
+REPOSITORY_RE = re.compile(r"^(?:%s/)?%s(?:/%s)*$" % (_HOST, _PATH_COMPONENT, _PATH_COMPONENT))
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+# Kubernetes resource quantity (apimachinery resource.Quantity).
+QUANTITY_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+# Go time.Duration as cert-manager and most controllers parse it: one or more <number><unit>.
+GO_DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|\u00b5s|ms|s|m|h))+$")
+WHOLE_HOURS_RE = re.compile(r"^[0-9]+h$")
+INTERFACE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
+PCI_ID_RE = re.compile(r"^(0x)?[0-9a-f]{4}$")
+
+
+class Invalid(ValueError):
+    """A value that cannot be converted; its message is a complete problem text."""
+
+
+def describe(value):
+    """The value as a problem text shows it: strings quoted, everything else as Python writes it."""
+    if isinstance(value, str):
+        return "'%s'" % value
+    return repr(value)
+
+
+def to_bool(name, value):
+    """Ansible's boolean conversion, refusing spellings it does not know (``ture``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
+        return True
+    if isinstance(value, str) and value.strip().lower() in _FALSE:
+        return False
+    raise Invalid("%s is %s: give true or false" % (name, describe(value)))
+
+
+def to_int(name, value):
+    """An integer, also from a string of digits (YAML quoted it) or a float with no fraction; never from a bool."""
+    if isinstance(value, bool):
+        raise Invalid("%s is %s: give a whole number" % (name, describe(value)))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.match(r"^\s*[-+]?[0-9]+\s*$", value):
+        return int(value)
+    raise Invalid("%s is %s: give a whole number" % (name, describe(value)))
+
+
+def to_str(name, value):
+    """A string; numbers are accepted as their text (YAML reads 26.4 as a float), containers and None are not."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        raise Invalid("%s is %s: give a string" % (name, describe(value)))
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise Invalid("%s is %s: give a string" % (name, describe(value)))
+
+
+def to_list(name, value):
+    """A list; a comma-separated string becomes a list (as Ansible's list type does)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    raise Invalid("%s is %s: give a list" % (name, describe(value)))
+
+
+def to_dict(name, value):
+    if isinstance(value, dict):
+        return value
+    raise Invalid("%s is %s: give a mapping (key: value)" % (name, describe(value)))
+
+
+def to_choice(name, value, choices):
+    """One of ``choices``, checked before it is used anywhere (a dictionary key, a file name)."""
+    text = value if isinstance(value, str) else None
+    if text not in choices:
+        raise Invalid("%s is %s: give one of %s" % (name, describe(value), ", ".join(choices)))
+    return text
+
+
+class Reader(object):
+    """Converts named settings, gathering every problem instead of stopping at the first.
+
+    ``read(name, converter, *args)`` returns the converted value, or None after recording the problem.
+    """
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.problems = []
+        self.names = set()
+
+    def unread(self):
+        """Settings given but never read: misspelt variable names."""
+        return sorted(name for name in self.settings if name not in self.names)
+
+    def read(self, name, converter, *args):
+        self.names.add(name)
+        if name not in self.settings:
+            self.problems.append("%s is not set (the role's defaults set it; was it removed?)" % name)
+            return None
+        try:
+            return converter(name, self.settings[name], *args)
+        except Invalid as err:
+            self.problems.append(str(err))
+            return None
+
+    def add(self, problems):
+        self.problems.extend(problems)
+
+
+def check_dns_label(name, value):
+    """A Kubernetes name that must be an RFC 1123 label (namespaces, Services, most names): 63 characters at most."""
+    if not isinstance(value, str) or not DNS_LABEL_RE.match(value) or len(value) > 63:
+        return ["%s is %s: give a DNS label (lower-case letters, digits and '-', starting and ending with a letter or "
+                "digit, 63 characters at most)" % (name, describe(value))]
+    return []
+
+
+def check_dns_subdomain(name, value):
+    """A Kubernetes object name that may be a DNS subdomain (ConfigMaps, Secrets, ClusterIssuers): 253 at most."""
+    if not isinstance(value, str) or not DNS_SUBDOMAIN_RE.match(value) or len(value) > 253:
+        return ["%s is %s: give a DNS subdomain (lower-case letters, digits, '-' and '.', 253 characters at most)"
+                % (name, describe(value))]
+    return []
+
+
+def check_label_value(name, value):
+    """A Kubernetes label value: empty, or 63 characters at most of letters, digits, '-', '_', '.', alphanumeric ends."""
+    if not isinstance(value, str) or len(value) > 63 or not LABEL_VALUE_RE.match(value):
+        return ["%s is %s: a Kubernetes label value is empty or at most 63 letters, digits, '-', '_' and '.', "
+                "beginning and ending with a letter or digit" % (name, describe(value))]
+    return []
+
+
+def check_label_key(name, value):
+    """A label key: [DNS subdomain prefix/]name, the name at most 63 characters."""
+    problem = ["%s is %s: a Kubernetes label key is [prefix/]name, the prefix a DNS subdomain, the name at most 63 "
+               "letters, digits, '-', '_' and '.'" % (name, describe(value))]
+    if not isinstance(value, str) or value.count("/") > 1:
+        return problem
+    prefix, _sep, label = value.rpartition("/")
+    if prefix and (not DNS_SUBDOMAIN_RE.match(prefix) or len(prefix) > 253):
+        return problem
+    if len(label) > 63 or not LABEL_NAME_RE.match(label):
+        return problem
+    return []
+
+
+def check_labels(name, value):
+    """A label map (node selector, labels): every key and value checked; values YAML typed (true, 4) are refused
+    because Kubernetes wants strings and the writer must quote them."""
+    if not isinstance(value, dict):
+        return ["%s is %s: give a mapping of label keys to values" % (name, describe(value))]
+    problems = []
+    for key in sorted(value, key=str):
+        problems += check_label_key("%s key" % name, key)
+        item = value[key]
+        if not isinstance(item, str):
+            problems.append("%s[%s] is %s: label values are strings, quote it (\"%s\")"
+                            % (name, key, describe(item), str(item).lower() if isinstance(item, bool) else item))
+        else:
+            problems += check_label_value("%s[%s]" % (name, key), item)
+    return problems
+
+
+def check_registry(name, value):
+    """A container registry with an optional path: host[:port][/path], the form image repositories start with."""
+    if not isinstance(value, str) or not REGISTRY_RE.match(value):
+        return ["%s is %s: give a registry host[:port][/path] such as registry.example.internal:5000/nvcr.io (no "
+                "scheme, no tag, lower-case path)" % (name, describe(value))]
+    return []
+
+
+def check_repository(name, value):
+    """An image repository without tag: [host[:port]/]path."""
+    if not isinstance(value, str) or not REPOSITORY_RE.match(value):
+        return ["%s is %s: give an image repository [host[:port]/]path without tag, such as "
+                "registry.k8s.io/nfd/node-feature-discovery" % (name, describe(value))]
+    return []
+
+
+def check_image_reference(name, value):
+    """A full image reference: repository[:tag][@digest]."""
+    problem = ["%s is %s: give an image reference repository[:tag][@sha256:digest], such as "
+               "nvcr.io/nvidia/mellanox/ib-sriov-cni:network-operator-v26.4.1" % (name, describe(value))]
+    if not isinstance(value, str):
+        return problem
+    rest, _at, digest = value.partition("@")
+    if _at and not DIGEST_RE.match(digest):
+        return problem
+    last = rest.rsplit("/", 1)[-1]
+    if ":" in last:
+        repository, tag = rest.rsplit(":", 1)
+        if not TAG_RE.match(tag):
+            return problem
+    else:
+        repository = rest
+    if not REPOSITORY_RE.match(repository):
+        return problem
+    return []
+
+
+def check_tag(name, value):
+    if not isinstance(value, str) or not TAG_RE.match(value):
+        return ["%s is %s: give an image tag (letters, digits, '_', '.', '-', 128 characters at most)" % (name, describe(value))]
+    return []
+
+
+def check_quantity(name, value):
+    """A Kubernetes resource quantity (size) such as 10Gi, 500m, 1.5."""
+    if not isinstance(value, str) or not QUANTITY_RE.match(value):
+        return ["%s is %s: give a Kubernetes quantity such as 10Gi, 512Mi or 500m" % (name, describe(value))]
+    return []
+
+
+def check_go_duration(name, value):
+    """A Go duration such as 90s, 5m or 1h30m."""
+    if not isinstance(value, str) or not GO_DURATION_RE.match(value):
+        return ["%s is %s: give a duration such as 90s, 5m or 1h30m" % (name, describe(value))]
+    return []
+
+
+def hours(name, value):
+    """Whole hours ('2160h') as an integer, or Invalid."""
+    if not isinstance(value, str) or not WHOLE_HOURS_RE.match(value):
+        raise Invalid("%s is %s: give whole hours, e.g. 2160h" % (name, describe(value)))
+    return int(value[:-1])
+
+
+def check_interface_name(name, value):
+    if not isinstance(value, str) or not INTERFACE_RE.match(value):
+        return ["%s is %s: give a network interface name (15 characters at most)" % (name, describe(value))]
+    return []
+
+
+def check_pci_id(name, value):
+    """A 4-digit hex PCI vendor or device ID (15b3, 101e); YAML may have read 1017 as a number, which is accepted."""
+    text = str(value).lower() if not isinstance(value, bool) and isinstance(value, (str, int)) else None
+    if text is None or not PCI_ID_RE.match(text):
+        return ["%s is %s: give a 4-digit hex PCI ID such as 15b3" % (name, describe(value))]
+    return []
+
+
+def pci_id(value):
+    """Normalised 4-digit lower-case PCI ID (after check_pci_id passed)."""
+    text = str(value).lower()
+    return text[2:] if text.startswith("0x") else text
+
+
+def check_cidr(name, value):
+    """An IPv4 or IPv6 network in CIDR form with no host bits set."""
+    try:
+        ipaddress.ip_network(value if isinstance(value, str) else "!", strict=True)
+    except ValueError:
+        return ["%s is %s: give a network in CIDR form with no host bits, such as 10.230.0.0/16" % (name, describe(value))]
+    return []
+
+
+def unknown_keys(name, value, known):
+    """Problems for keys of a mapping that are not among ``known`` (a typo would otherwise be ignored)."""
+    return ["%s: unknown key %s (known: %s)" % (name, describe(key), ", ".join(known))
+            for key in sorted(value, key=str) if key not in known]
