@@ -70,11 +70,8 @@ RENDERS = {
     "prod-h100x8+variant": ("prod-h100x8", (VARIANT_EXTRA_VARS,)),
 }
 # Rendered a second time, alongside the others, into its own directory: test_render_is_deterministic compares.
-# Not the variant: its two certificate namespaces (dify, serving) come out as 02-namespace-dify/03-namespace-serving
-# or the other way round from run to run, because roles/cert_manager/vars/main.yml sorts the namespaces before
-# `difference`, which returns them in Python set (hash seed) order. Switch to the variant once that role sorts after
-# `difference`.
-AGAIN = "prod-h100x8"
+# The variant, since it renders the most (certificates in two namespaces, the SR-IOV network objects, pull secrets).
+AGAIN = "prod-h100x8+variant"
 # Stages that render nothing for a render (the single H200 node has no RDMA fabric).
 EMPTY_STAGES = {"h200x8-single": ("network_operator",)}
 

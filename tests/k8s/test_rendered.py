@@ -153,7 +153,7 @@ def test_policy_choices_are_in_the_rendered_files(rendered, renders):
 
 
 def test_render_is_deterministic(renders):
-    """One inventory (conftest.AGAIN says which, and why not the variant) rendered twice at the same time into two
+    """One inventory (conftest.AGAIN says which) rendered twice at the same time into two
     directories: byte-identical files with the same modes; then again into the first directory: no change at
     all (changed=0). The render code is the same for every inventory, so one is enough here."""
     from conftest import AGAIN, RENDERS, run_playbook, tree
