@@ -1,7 +1,8 @@
 """Verify sriov on the nodes: the VF configuration, script and unit, and the recorded state.
 
 sriov-node-1 read a fake sysfs tree with a ConnectX-7 allowing 16 VFs and asked for 4 (molecule.yml);
-sriov-node-2 is a plain container without an SR-IOV capable device.
+sriov-node-2 is a plain container without an SR-IOV capable device. Each test takes the fixture of the node it
+checks and runs once, so the count of passed tests is the count of checks made.
 """
 
 import hashlib
@@ -9,11 +10,12 @@ import json
 import os
 import re
 
-import testinfra.utils.ansible_runner
+import pytest
+import testinfra
 
-testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
-    os.environ["MOLECULE_INVENTORY_FILE"]
-).get_hosts("all")
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+# Every test names its node through a fixture below; none runs per host of the inventory.
+testinfra_hosts = []
 
 FACTS = "/etc/ansible/facts.d/privateai_sriov.fact"
 UNIT = "privateai-sriov-vfs.service"
@@ -21,22 +23,29 @@ CONF = "/etc/privateai/sriov-vfs.conf"
 SCRIPT = "/usr/local/libexec/privateai-sriov-vfs"
 
 
+@pytest.fixture(scope="module")
+def capable_node():
+    return testinfra.get_host("ansible://sriov-node-1", ansible_inventory=INVENTORY)
+
+
+@pytest.fixture(scope="module")
+def plain_node():
+    return testinfra.get_host("ansible://sriov-node-2", ansible_inventory=INVENTORY)
+
+
 def _mac(node, interface, index):
     digest = hashlib.sha1(("%s/%s" % (node, interface)).encode()).hexdigest()
     return "02:%s:%s:%s:%s:%02x" % (digest[0:2], digest[2:4], digest[4:6], digest[6:8], index)
 
 
-def test_vf_configuration(host):
-    if host.backend.get_hostname() != "sriov-node-1":
-        return
-    lines = [line for line in host.file(CONF).content_string.splitlines() if line and not line.startswith("#")]
+def test_vf_configuration(capable_node):
+    lines = [line for line in capable_node.file(CONF).content_string.splitlines() if line and not line.startswith("#")]
     assert lines == ["pf ens1f0np0 4"] + [
         "vf ens1f0np0 %d mac %s on off" % (i, _mac("sriov-node-1", "ens1f0np0", i)) for i in range(4)]
 
 
-def test_unit_enabled_valid_and_left_stopped_in_a_container(host):
-    if host.backend.get_hostname() != "sriov-node-1":
-        return
+def test_unit_enabled_valid_and_left_stopped_in_a_container(capable_node):
+    host = capable_node
     assert host.service(UNIT).is_enabled
     assert not host.service(UNIT).is_running  # the PCI functions are the host's
     unit = host.file("/etc/systemd/system/" + UNIT).content_string
@@ -49,22 +58,27 @@ def test_unit_enabled_valid_and_left_stopped_in_a_container(host):
     assert host.run("bash -n %s" % SCRIPT).rc == 0
 
 
-def test_script_sets_the_vf_count_through_sysfs(host):
-    """Run the script against a copy of the fake tree: it writes sriov_numvfs, then the per-VF `ip link`
-    calls fail (the fake PF is no kernel interface), which it reports in its exit status."""
-    if host.backend.get_hostname() != "sriov-node-1":
-        return
+def test_script_sets_the_vf_count_through_sysfs_and_reports_each_vf_it_could_not_set(capable_node):
+    """Run the script against a copy of the fake tree. It writes sriov_numvfs (0 -> 4); the fake PF is no kernel
+    interface, so each of the 4 per-VF `ip link set` calls fails, and the script must say so in its exit status
+    (1) rather than claim success. Exit 1 here means exactly that: the count was set, the VF addresses were not."""
+    host = capable_node
     host.run_expect([0], "rm -rf /tmp/sys-copy && cp -a /opt/privateai-fake/sys /tmp/sys-copy")
     result = host.run("SRIOV_SYSFS_ROOT=/tmp/sys-copy bash %s %s" % (SCRIPT, CONF))
     assert "ens1f0np0: 0 -> 4 VFs" in result.stdout
+    assert "the kernel refused" not in result.stderr  # the count itself was accepted
+    assert host.run("ip link show ens1f0np0").rc != 0  # why the per-VF calls fail: no such kernel interface
+    assert result.stderr.count('Cannot find device "ens1f0np0"') == 4, result.stderr
     assert result.rc == 1
     numvfs = host.file("/tmp/sys-copy/class/net/ens1f0np0/device/sriov_numvfs").content_string.strip()
     assert numvfs == "4"
+    # Run again: the count is already 4, so sysfs is left alone (no 4 -> 0 -> 4 that would drop live VFs).
+    again = host.run("SRIOV_SYSFS_ROOT=/tmp/sys-copy bash %s %s" % (SCRIPT, CONF))
+    assert "VFs" not in again.stdout and again.rc == 1
 
 
-def test_capable_node_record(host):
-    if host.backend.get_hostname() != "sriov-node-1":
-        return
+def test_capable_node_record(capable_node):
+    host = capable_node
     record = json.loads(host.file(FACTS).content_string)
     assert record["capable"] is True
     assert record["configured"] == ["ens1f0np0"]
@@ -75,9 +89,8 @@ def test_capable_node_record(host):
     assert not host.file("/etc/default/grub.d/90-privateai-iommu.cfg").exists
 
 
-def test_node_without_sriov_says_so_and_skips(host):
-    if host.backend.get_hostname() != "sriov-node-2":
-        return
+def test_node_without_sriov_says_so_and_skips(plain_node):
+    host = plain_node
     record = json.loads(host.file(FACTS).content_string)
     assert record["capable"] is False
     assert re.match(r"^no SR-IOV capable device: ", record["reason"])
