@@ -1,20 +1,20 @@
 """Verify sriov on the nodes: the VF configuration, script and unit, and the recorded state.
 
-sriov-node-1 read a fake sysfs tree with a ConnectX-7 allowing 16 VFs and asked for 4 (molecule.yml);
-sriov-node-2 is a plain container without an SR-IOV capable device. Each test takes the fixture of the node it
+In the rdma scenario (one scenario for both roles of the network stage): rdma-node-1's sriov role read a fake sysfs
+tree with a ConnectX-7 allowing 16 VFs and asked for 4 (molecule.yml); rdma-node-2 is a plain container without an
+SR-IOV capable device. Each test takes the fixture of the node it
 checks and runs once, so the count of passed tests is the count of checks made.
 """
 
 import hashlib
 import json
-import os
 import re
 
 import pytest
 import testinfra
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-# Every test names its node through a fixture below; none runs per host of the inventory.
+# Every test names its node through a fixture below (podman exec into the container named as the platform); none
+# runs per host of the inventory.
 testinfra_hosts = []
 
 FACTS = "/etc/ansible/facts.d/privateai_sriov.fact"
@@ -25,12 +25,12 @@ SCRIPT = "/usr/local/libexec/privateai-sriov-vfs"
 
 @pytest.fixture(scope="module")
 def capable_node():
-    return testinfra.get_host("ansible://sriov-node-1", ansible_inventory=INVENTORY)
+    return testinfra.get_host("podman://rdma-node-1")
 
 
 @pytest.fixture(scope="module")
 def plain_node():
-    return testinfra.get_host("ansible://sriov-node-2", ansible_inventory=INVENTORY)
+    return testinfra.get_host("podman://rdma-node-2")
 
 
 def _mac(node, interface, index):
@@ -41,7 +41,7 @@ def _mac(node, interface, index):
 def test_vf_configuration(capable_node):
     lines = [line for line in capable_node.file(CONF).content_string.splitlines() if line and not line.startswith("#")]
     assert lines == ["pf ens1f0np0 4"] + [
-        "vf ens1f0np0 %d mac %s on off" % (i, _mac("sriov-node-1", "ens1f0np0", i)) for i in range(4)]
+        "vf ens1f0np0 %d mac %s on off" % (i, _mac("rdma-node-1", "ens1f0np0", i)) for i in range(4)]
 
 
 def test_unit_enabled_valid_and_left_stopped_in_a_container(capable_node):
@@ -63,7 +63,7 @@ def test_script_sets_the_vf_count_through_sysfs_and_reports_each_vf_it_could_not
     interface, so each of the 4 per-VF `ip link set` calls fails, and the script must say so in its exit status
     (1) rather than claim success. Exit 1 here means exactly that: the count was set, the VF addresses were not."""
     host = capable_node
-    host.run_expect([0], "rm -rf /tmp/sys-copy && cp -a /opt/privateai-fake/sys /tmp/sys-copy")
+    host.run_expect([0], "rm -rf /tmp/sys-copy && cp -a /opt/privateai-fake-roce/sys /tmp/sys-copy")
     result = host.run("SRIOV_SYSFS_ROOT=/tmp/sys-copy bash %s %s" % (SCRIPT, CONF))
     assert "ens1f0np0: 0 -> 4 VFs" in result.stdout
     assert "the kernel refused" not in result.stderr  # the count itself was accepted
