@@ -25,16 +25,14 @@ def _includes(node):
     """(module, args) of every include_role/import_role anywhere below node."""
     if isinstance(node, list):
         for item in node:
-            for found in _includes(item):
-                yield found
+            yield from _includes(item)
     elif isinstance(node, dict):
         for key in ("ansible.builtin.include_role", "ansible.builtin.import_role", "include_role", "import_role"):
             if isinstance(node.get(key), dict):
                 yield key, node[key]
         for value in node.values():
             if isinstance(value, (list, dict)):
-                for found in _includes(value):
-                    yield found
+                yield from _includes(value)
 
 
 def _cases():

@@ -92,8 +92,8 @@ def test_hardware_node_records_its_rdma_ports_for_the_network_operator(hardware_
 
 def test_hardware_node_facts_file_reads_back_as_local_facts(hardware_node_through_ansible):
     # What k8s_platform.yml's fact-reading play gets: ansible_local.privateai_rdma
-    local = hardware_node_through_ansible.ansible("setup", "gather_subset=!all,!min,local filter=ansible_local",
-                                  check=False)["ansible_facts"]["ansible_local"]
+    result = hardware_node_through_ansible.ansible("setup", "gather_subset=!all,!min,local filter=ansible_local", check=False)
+    local = result["ansible_facts"]["ansible_local"]
     assert [p["netdev"] for p in local["privateai_rdma"]["rdma_ports"]] == ["ibp1s0", "ibp2s0", "ibp3s0", "ibp4s0"]
 
 
