@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, privateai.deepseek_dify maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Plain-Python logic behind the rdma_facts module: RDMA devices, ports and SR-IOV from sysfs.
+"""Plain-Python logic behind the rdma_info module: RDMA devices, ports and SR-IOV from sysfs.
 
 Everything is read from a sysfs root (``/sys`` on a node, a fake tree in the unit tests) following
 the kernel's documented ABI (Documentation/ABI/stable/sysfs-class-infiniband, sysfs-class-net,

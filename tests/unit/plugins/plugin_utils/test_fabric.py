@@ -8,15 +8,10 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.privateai.deepseek_dify.plugins.filter.fabric_addresses import FilterModule, fabric_addresses
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils.fabric import (
+    FabricError, fabric_addresses, fabric_plan)
 
 NODES = ["gpu01", "gpu02", "gpu03", "gpu04"]
-
-
-def test_registered_under_its_name():
-    assert FilterModule().filters()["fabric_addresses"] is fabric_addresses
 
 
 def test_addresses_follow_inventory_position():
@@ -154,16 +149,42 @@ def test_bad_gateway_and_reserved_entries():
     assert plan["problems"][1].startswith("fabric ib0: reserved entry '10.0.0.x' is not an address, CIDR or range")
 
 
-def test_wrong_input_type_raises():
-    with pytest.raises(AnsibleFilterError, match="must be a list of node names"):
+def test_node_list_of_the_wrong_type_raises():
+    # Not an inventory value: the role passes the nodes of the address groups.
+    with pytest.raises(FabricError, match="must be a list of node names"):
         fabric_addresses("gpu01", "10.0.0.0/24")
-    with pytest.raises(AnsibleFilterError, match="order must be"):
-        fabric_addresses(NODES, "10.0.0.0/24", order="random")
+
+
+# Inventory values of one network: what is accepted (with what it means) and what is refused (with the problem).
+ADDRESS_CASES = [
+    # id, keyword arguments, expected cidrs of gpu01/gpu02 or None, expected problems
+    ("start as a string means the number", dict(start="11"), ["10.0.0.11/24", "10.0.0.12/24"], []),
+    ("reserved as one comma-separated string", dict(start=1, reserved="10.0.0.1, 10.0.0.3"),
+     ["10.0.0.1/24", "10.0.0.2/24"], ["node gpu01: 10.0.0.1 (position 0) is reserved (10.0.0.1)"]),
+    ("reserved as one CIDR string (not split into characters)", dict(start=1, reserved="10.0.0.0/28"),
+     ["10.0.0.1/24", "10.0.0.2/24"], ["node gpu01: 10.0.0.1 (position 0) is reserved (10.0.0.0/28)",
+                                      "node gpu02: 10.0.0.2 (position 1) is reserved (10.0.0.0/28)"]),
+    ("negative start", dict(start=-1), None, ["fabric ib0: start: -1 is not at least 0"]),
+    ("start not a number", dict(start="eleven"), None, ["fabric ib0: start: 'eleven' is not a whole number"]),
+    ("start a boolean", dict(start=True), None, ["fabric ib0: start: True is not a whole number"]),
+    ("reserved of the wrong type", dict(reserved={"a": 1}), ["10.0.0.1/24", "10.0.0.2/24"],
+     ["fabric ib0: reserved: {'a': 1} is not a list"]),
+    ("order typo", dict(order="sortd"), None, ["fabric ib0: order 'sortd' is not one of given, sorted"]),
+]
+
+
+@pytest.mark.parametrize("kwargs, cidrs, problems", [case[1:] for case in ADDRESS_CASES],
+                         ids=[case[0] for case in ADDRESS_CASES])
+def test_inventory_values_of_one_network(kwargs, cidrs, problems):
+    plan = fabric_addresses(["gpu01", "gpu02"], "10.0.0.0/24", name="ib0", **kwargs)
+    assert plan["problems"] == problems
+    if cidrs is None:
+        assert plan["cidrs"] == {}
+    else:
+        assert [plan["cidrs"][n] for n in ("gpu01", "gpu02")] == cidrs
 
 
 # --- fabric_plan: several networks, their definitions and the overrides -------------------------------
-
-from ansible_collections.privateai.deepseek_dify.plugins.filter.fabric_plan import fabric_plan  # noqa: E402
 
 
 def test_plan_two_rails_with_defaults():
@@ -184,15 +205,68 @@ def test_plan_reports_every_problem_of_every_network_at_once():
         {"name": "roce", "interface": "eth2", "subnet": "10.2.0.0/24", "mtu": 100000, "vlan": 5},
     ], NODES, {"gpu01": {"ib": "10.0.0.2", "storage": "10.9.9.9"}})
     assert plan["problems"] == [
-        "fabric ib: 10.0.0.2 is planned for both gpu01 (override) and gpu02 (position 1)",
-        "node gpu03: position 2 needs 10.0.0.3, past the last usable address 10.0.0.2 of 10.0.0.0/30",
-        "node gpu04: position 3 needs 10.0.0.4, past the last usable address 10.0.0.2 of 10.0.0.0/30",
-        "fabric ib: subnet 10.0.0.0/30 is too small: 3 planned nodes from offset 1, room for 2; "
+        "rdma_networks: fabric ib: 10.0.0.2 is planned for both gpu01 (override) and gpu02 (position 1)",
+        "rdma_networks: node gpu03: position 2 needs 10.0.0.3, past the last usable address 10.0.0.2 of 10.0.0.0/30",
+        "rdma_networks: node gpu04: position 3 needs 10.0.0.4, past the last usable address 10.0.0.2 of 10.0.0.0/30",
+        "rdma_networks: fabric ib: subnet 10.0.0.0/30 is too small: 3 planned nodes from offset 1, room for 2; "
         "use a larger subnet or a smaller start",
-        "network ib: the name is used twice (networks 1 and 2)",
-        "network ib: interface ib0 is already used by network ib",
-        "network 3: name, subnet missing",
-        "network roce: unknown key vlan (known: name, interface, subnet, start, gateway, reserved, mtu, order)",
-        "network roce: mtu 100000 is not between 576 and 65520",
-        "node gpu01: rdma_address_overrides names network storage (10.9.9.9), which is not defined (networks: ib, roce)",
+        "rdma_networks network ib: the name is used twice (networks 1 and 2)",
+        "rdma_networks network ib: interface ib0 is already used by network ib",
+        "rdma_networks network 3: name, subnet missing",
+        "rdma_networks network roce: unknown key vlan (known: name, interface, subnet, start, gateway, reserved, mtu, order)",
+        "rdma_networks network roce: mtu: 100000 is not between 576 and 65520",
+        "node gpu01: rdma_address_overrides names network storage (10.9.9.9), which is not defined in rdma_networks "
+        "(networks: ib, roce)",
     ]
+
+
+NET = {"name": "ib0", "interface": "ib0", "subnet": "10.224.0.0/24"}
+
+# Inventory values of the network list: accepted (the planned networks' names and MTUs) or refused (the problems).
+PLAN_CASES = [
+    # id, networks, expected (name, mtu) of the planned networks, expected problems
+    ("mtu as a string means the number", [dict(NET, mtu="2044")], [("ib0", 2044)], []),
+    ("two networks in one subnet", [NET, dict(NET, name="ib1", interface="ib1", subnet="10.224.0.128/25")],
+     [("ib0", 4092), ("ib1", 4092)],
+     ["rdma_networks: networks ib0 (10.224.0.0/24) and ib1 (10.224.0.128/25) overlap; give each fabric network its "
+      "own subnet"]),
+    ("the list given as one string", "ib0", [],
+     ["rdma_networks: 'ib0' is not a list of networks (each a dict with name, interface and subnet)"]),
+    ("one network given as a dict, not a list", NET, [],
+     ["rdma_networks: {'name': 'ib0', 'interface': 'ib0', 'subnet': '10.224.0.0/24'} is not a list of networks "
+      "(each a dict with name, interface and subnet)"]),
+    ("an entry given as a string", ["ib0"], [],
+     ["rdma_networks network 1: 'ib0' is not a dict with name, interface and subnet"]),
+    ("interface name that cannot be written into a networkd or netplan file",
+     [dict(NET, interface="ib0\nAddress=1.2.3.4")], [],
+     ["rdma_networks network ib0: interface: 'ib0\\nAddress=1.2.3.4' is not an interface name of at most 15 letters, "
+      "digits, '.', '_' or '-', as `ip -br link` shows it"]),
+    ("interface name too long for Linux", [dict(NET, interface="ibp1s0f0-rail0-x")], [],
+     ["rdma_networks network ib0: interface: 'ibp1s0f0-rail0-x' is not an interface name of at most 15 letters, "
+      "digits, '.', '_' or '-', as `ip -br link` shows it"]),
+    ("network name that would leave the networkd directory", [dict(NET, name="../x")], [],
+     ["rdma_networks network ../x: name: '../x' is not a name of letters, digits, '.', '_' or '-' (it becomes part of "
+      "a file name)"]),
+    ("mtu not a number", [dict(NET, mtu="jumbo")], [],
+     ["rdma_networks network ib0: mtu: 'jumbo' is not a whole number"]),
+    ("overlap found even when one of the networks has another problem",
+     [NET, dict(NET, name="ib1", interface="ib1", mtu="jumbo"), dict(NET, name="ib2", interface="ib2", subnet="10.0.0.1/8")],
+     [("ib0", 4092), ("ib2", 4092)],
+     ["rdma_networks network ib1: mtu: 'jumbo' is not a whole number",
+      "rdma_networks: fabric ib2: subnet 10.0.0.1/8 has host bits set; the network is 10.0.0.0/8",
+      "rdma_networks: networks ib0 (10.224.0.0/24) and ib1 (10.224.0.0/24) overlap; give each fabric network its own "
+      "subnet"]),
+]
+
+
+@pytest.mark.parametrize("networks, planned, problems", [case[1:] for case in PLAN_CASES],
+                         ids=[case[0] for case in PLAN_CASES])
+def test_inventory_values_of_the_network_list(networks, planned, problems):
+    plan = fabric_plan(networks, ["gpu01", "gpu02"])
+    assert plan["problems"] == problems
+    assert [(n["name"], n["mtu"]) for n in plan["networks"]] == planned
+
+
+def test_problems_name_the_variable_given():
+    plan = fabric_plan([dict(NET, mtu=1)], ["gpu01"], variable="rdma_networks (privateai_fabric.networks)")
+    assert plan["problems"] == ["rdma_networks (privateai_fabric.networks) network ib0: mtu: 1 is not between 576 and 65520"]

@@ -12,7 +12,7 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.privateai.deepseek_dify.plugins.modules import rdma_facts
+from ansible_collections.privateai.deepseek_dify.plugins.modules import rdma_info
 from ansible_collections.privateai.deepseek_dify.tests.unit.plugins.modules.utils import (
     AnsibleExitJson,
     AnsibleFailJson,
@@ -31,7 +31,7 @@ def patch_module(monkeypatch):
 def run(args, expect_fail=False):
     with set_module_args(args):
         with pytest.raises(AnsibleFailJson if expect_fail else AnsibleExitJson) as exc:
-            rdma_facts.main()
+            rdma_info.main()
     return exc.value.args[0]
 
 

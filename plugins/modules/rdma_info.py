@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: rdma_facts
+module: rdma_info
 short_description: RDMA devices and ports (InfiniBand, RoCE), SR-IOV functions and the NCCL settings that follow, from sysfs
 version_added: "0.1.0"
 description:
@@ -78,11 +78,11 @@ seealso:
 
 EXAMPLES = r"""
 - name: Read the RDMA fabric of the node
-  privateai.deepseek_dify.rdma_facts:
+  privateai.deepseek_dify.rdma_info:
   register: rdma
 
 - name: Check four NDR ports and keep the NCCL settings
-  privateai.deepseek_dify.rdma_facts:
+  privateai.deepseek_dify.rdma_info:
     expect_ports_active: ["mlx5_*"]
     expect_min_active_ports: 4
     expect_min_rate_gbps: 400
