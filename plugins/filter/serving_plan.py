@@ -36,7 +36,7 @@ options:
     description: Host name to C(gpu_validate_summary).
     type: dict
   rdma:
-    description: Host name to the C(rdma_facts) result or its C(nccl_env).
+    description: Host name to the C(rdma_info) result or its C(nccl_env).
     type: dict
   expected_gpu:
     description: C(privateai_expected_gpu).

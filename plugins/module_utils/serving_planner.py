@@ -5,7 +5,7 @@
 
 Input: the models to serve, the engine (vLLM or SGLang) and the GPU node groups, either given directly, or
 built from the GPU gate's per-node summaries (``gpu_validate_summary``: model, count, memory, NVLink islands)
-and the network stage's NCCL settings (``rdma_facts`` ``nccl_env``), or, without hardware, from the
+and the network stage's NCCL settings (``rdma_info`` ``nccl_env``), or, without hardware, from the
 inventory's ``privateai_expected_gpu`` and ``privateai_fabric``.
 
 Memory model, per GPU (all figures in bytes, GB = 10^9):
@@ -85,13 +85,13 @@ def _fabric_from_inventory(fabric):
         env["GLOO_SOCKET_IFNAME"] = str(iface)
     if ftype == "roce":
         env["NCCL_IB_GID_INDEX"] = "3"
-        notes.append("NCCL_IB_GID_INDEX=3 assumed for RoCE v2 (rdma_facts measures it on the nodes)")
-    notes.append("NCCL_IB_HCA comes from rdma_facts on the nodes; planned from privateai_fabric without it")
+        notes.append("NCCL_IB_GID_INDEX=3 assumed for RoCE v2 (rdma_info measures it on the nodes)")
+    notes.append("NCCL_IB_HCA comes from rdma_info on the nodes; planned from privateai_fabric without it")
     return True, ftype, env, notes
 
 
 def _fabric_from_facts(hosts, rdma):
-    """(present, nccl_env, notes) from the per-host rdma_facts results (or their nccl_env), or None without facts."""
+    """(present, nccl_env, notes) from the per-host rdma_info results (or their nccl_env), or None without facts."""
     envs = []
     for host in hosts:
         entry = rdma.get(host) if isinstance(rdma, dict) else None
@@ -102,7 +102,7 @@ def _fabric_from_facts(hosts, rdma):
     if not envs:
         return None
     if not all(e.get("NCCL_IB_HCA") for e in envs):
-        return False, {}, ["rdma_facts found no active RDMA port on %s"
+        return False, {}, ["rdma_info found no active RDMA port on %s"
                            % ", ".join(h for h, e in zip(hosts, envs) if not e.get("NCCL_IB_HCA"))]
     notes = []
     if any(e != envs[0] for e in envs[1:]):
@@ -168,7 +168,7 @@ def groups_from_summaries(summaries, rdma, fabric, problems):
             present, ftype, env, notes = _fabric_from_inventory(fabric)
             fab = (present, ftype, env, notes)
         else:
-            fab = (measured[0], "rdma_facts", measured[1], measured[2])
+            fab = (measured[0], "rdma_info", measured[1], measured[2])
         group = _group(name, model, count, hosts, len(hosts), memory, groups[key]["islands"], fab,
                        "gpu_validate_summary", problems)
         if group:

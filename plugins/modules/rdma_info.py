@@ -73,7 +73,7 @@ notes:
   - C(NCCL_IB_HCA) and C(NCCL_SOCKET_IFNAME) entries are prefixes to NCCL (V(mlx5_1) also selects V(mlx5_10));
     the values start with C(=), NCCL's exact-match marker, when a listed name is a prefix of another name on the node.
 seealso:
-  - module: privateai.deepseek_dify.nvidia_gpu_facts
+  - module: privateai.deepseek_dify.nvidia_gpu_info
 """
 
 EXAMPLES = r"""

@@ -74,7 +74,7 @@ options:
     default: {}
   rdma:
     description:
-      - Per host, the C(rdma_facts) result or its C(nccl_env) (the C(rdma_nccl_env) fact). When every node of a group
+      - Per host, the C(rdma_info) result or its C(nccl_env) (the C(rdma_nccl_env) fact). When every node of a group
         has one, the fabric of that group is what they found; otherwise O(fabric) describes it.
     type: dict
     default: {}
@@ -128,7 +128,7 @@ notes:
     a measurement of the engine.
 seealso:
   - module: privateai.deepseek_dify.gpu_gate_info
-  - module: privateai.deepseek_dify.rdma_facts
+  - module: privateai.deepseek_dify.rdma_info
   - plugin: privateai.deepseek_dify.serving_plan
     plugin_type: filter
 """
@@ -146,7 +146,7 @@ EXAMPLES = r"""
     gpu_hosts: "{{ groups['gpu_nodes'] }}"
   register: serving
 
-- name: Plan from what the GPU gate and rdma_facts found
+- name: Plan from what the GPU gate and rdma_info found
   privateai.deepseek_dify.serving_plan:
     models: [deepseek-r1-distill-qwen-32b]
     engine: sglang

@@ -698,7 +698,7 @@ def _network_operator_build(common, s):
         spec["secondaryNetwork"] = secondary
         spec["nvIpam"] = dict(image("nvidia-k8s-ipam"), enableWebhook=False)
     devices_text = ", ".join(sorted(set(d.get("name", "?") for d in s["devices"]))) or \
-        "selected by vendor and link type (no rdma_facts devices given)"
+        "selected by vendor and link type (no rdma_info devices given)"
     namespace = common["namespace"]
     manifests = [
         _namespace(namespace, dict(LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),

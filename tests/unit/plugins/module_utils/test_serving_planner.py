@@ -358,11 +358,11 @@ def test_plan_from_gate_summaries_and_rdma_facts():
     assert model["env"]["NCCL_IB_HCA"] == "mlx5_0:1,mlx5_1:1"
 
 
-def test_rdma_facts_without_active_ports_mean_no_fabric():
+def test_rdma_info_without_active_ports_means_no_fabric():
     summary = {"gpu_count": 8, "gpu_models": ["NVIDIA H100 80GB HBM3"] * 8, "memory_total_mib": [81559] * 8}
     rdma = {"gpu01": {"rdma_present": False, "nccl_env": {}}, "gpu02": {"rdma_present": False, "nccl_env": {}}}
     result = sp.plan(["deepseek-r1"], gpu_summaries={"gpu01": summary, "gpu02": summary}, rdma=rdma, fabric=IB)
-    assert "has no RDMA fabric (fabric type rdma_facts)" in result["problems"][0]
+    assert "has no RDMA fabric (fabric type rdma_info)" in result["problems"][0]
 
 
 def test_measured_memory_wins_over_the_catalog():
