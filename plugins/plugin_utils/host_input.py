@@ -94,6 +94,13 @@ def kernel_module(value):
     return "must be a kernel module name (letters, digits, '_' and '-')"
 
 
+def deb_package_pattern(value):
+    """A Debian package name that may hold the roles' placeholders {branch} and {kernel}."""
+    if _is_text(value) and deb_package(value.replace("{branch}", "580").replace("{kernel}", "6.1.0-28-amd64")) is None:
+        return None
+    return "must be a Debian package name (lower case letters, digits, '+', '-', '.'), placeholders {branch} and {kernel} allowed"
+
+
 def deb_package(value):
     if _is_text(value) and _DEB_PACKAGE.match(value):
         return None
@@ -253,6 +260,7 @@ ELEMENT_CHECKS = {
     "chrony_makestep": chrony_makestep,
     "kernel_module": kernel_module,
     "deb_package": deb_package,
+    "deb_package_pattern": deb_package_pattern,
     "apt_version": apt_version,
     "systemd_size": systemd_size,
     "logrotate_size": logrotate_size,
@@ -270,14 +278,26 @@ ELEMENT_CHECKS = {
 }
 
 CHECKS = dict(ELEMENT_CHECKS, **WHOLE_VALUE_CHECKS)
+# <check>_or_empty: the empty string means "not set" and passes (cross-variable rules stay with the role).
+OR_EMPTY = "_or_empty"
+
+
+def known_check(check):
+    base = check[:-len(OR_EMPTY)] if check.endswith(OR_EMPTY) else check
+    return base in ELEMENT_CHECKS or check in WHOLE_VALUE_CHECKS
 
 
 def check_value(check, value):
     """Apply one named check to a converted value; a list is checked element by element.
 
     Returns a list of problem sentences (empty when the value is good)."""
-    if check not in CHECKS:
-        raise ValueError("unknown check %r (known: %s)" % (check, ", ".join(sorted(CHECKS))))
+    if not known_check(check):
+        raise ValueError("unknown check %r (known: %s; element checks also as <name>%s)"
+                         % (check, ", ".join(sorted(CHECKS)), OR_EMPTY))
+    if check.endswith(OR_EMPTY):
+        if value == "":
+            return []
+        check = check[:-len(OR_EMPTY)]
     if check in WHOLE_VALUE_CHECKS:
         problem = WHOLE_VALUE_CHECKS[check](value)
         return [] if problem is None else [problem]

@@ -46,6 +46,12 @@ CASES = [
     ("deb_package", "Chrony", False),
     ("deb_package", "chrony logrotate", False),
     ("deb_package", "-chrony", False),
+    ("deb_package_pattern", "nvidia-driver-{branch}-open", True),
+    ("deb_package_pattern", "linux-headers-{kernel}", True),
+    ("deb_package_pattern", "linux headers {kernel}", False),
+    ("apt_url_or_empty", "", True),
+    ("apt_url_or_empty", "https://mirror.internal/nvidia", True),
+    ("apt_url_or_empty", "mirror.internal", False),
     ("apt_version", "", True),
     ("apt_version", "580.95.05-0ubuntu1", True),
     ("apt_version", "1:2.4~rc1+dfsg-3", True),
@@ -138,7 +144,7 @@ def test_check(check, value, good):
 
 
 def test_every_check_has_a_good_and_a_bad_case():
-    checks = set(host_input.CHECKS)
+    checks = set(host_input.CHECKS) | set(["apt_url_or_empty"])
     assert checks == set(c[0] for c in CASES if c[2])
     assert checks == set(c[0] for c in CASES if not c[2])
 
@@ -151,9 +157,10 @@ def test_a_list_is_checked_item_by_item_and_names_the_bad_items():
     ]
 
 
-def test_unknown_check_is_a_programming_error():
-    with pytest.raises(ValueError, match="unknown check 'hostnames'"):
-        host_input.check_value("hostnames", "x")
+@pytest.mark.parametrize("check", ["hostnames", "positive_or_empty"])
+def test_unknown_check_is_a_programming_error(check):
+    with pytest.raises(ValueError, match="unknown check '%s'" % check):
+        host_input.check_value(check, "x")
 
 
 SPEC = {
@@ -215,6 +222,14 @@ def test_a_check_for_an_unknown_variable_is_a_programming_error():
         host_input.check_role_inputs(SPEC, {}, {"r_nope": "hostname"})
 
 
+# Values for the options without a default (the calling roles pass them).
+REQUIRED_SAMPLES = {
+    "apt_pin_name": "privateai-nvidia-driver",
+    "apt_pin_versions": {"nvidia-driver": "580.95.05-1"},
+    "apt_source_name": "privateai-nvidia-cuda",
+    "apt_source_url": "https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/",
+    "apt_source_key": "https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/3bf863cc.pub",
+}
 ROLES = ["host_baseline", "node_reboot", "nvidia_driver", "nvidia_container_toolkit", "nvidia_cuda_toolkit",
          "nvidia_dcgm", "apt_pin", "apt_source"]
 
@@ -231,6 +246,7 @@ def test_role_defaults_pass_their_own_checks(role):
         pytest.skip("%s declares no input checks" % role)
     defaults = dict((name, option["default"]) for name, option in options.items()
                     if "default" in option and not (isinstance(option["default"], str) and "{{" in option["default"]))
+    defaults.update((name, value) for name, value in REQUIRED_SAMPLES.items() if name in options)
     values, problems = host_input.check_role_inputs(options, defaults, checks)
     assert problems == []
     # every option that ends in a file or a command has a check
