@@ -218,7 +218,7 @@ def not_negative(value):
 
 
 def sysctl_settings(value):
-    """A dict of kernel parameters: each key a sysctl name, each value one line of text or a number."""
+    """A dict of kernel parameters: each key a sysctl name, each value one line of text, a number or a boolean."""
     if not isinstance(value, dict):
         return "must be a dictionary of kernel parameter names to values"
     problems = []
@@ -227,7 +227,8 @@ def sysctl_settings(value):
             problems.append("key %r is not a kernel parameter name (such as net.ipv4.ip_forward)" % (key,))
             continue
         item = value[key]
-        if isinstance(item, bool) or not isinstance(item, (int, float) + string_types) \
+        # booleans are numbers here (sysctl_profile writes true as 1)
+        if not isinstance(item, (int, float) + string_types) \
                 or (_is_text(item) and (not item.strip() or _CONTROL.search(item.replace("\t", " ")))):
             problems.append("%s = %r must be a number or one line of text" % (key, item))
     return "; ".join(problems) or None

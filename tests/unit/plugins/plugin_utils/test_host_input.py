@@ -122,6 +122,7 @@ CASES = [
     ("not_negative", -1, False),
     ("sysctl_settings", {"net.ipv4.ip_forward": 1, "net.ipv4.tcp_rmem": "4096 87380 134217728"}, True),
     ("sysctl_settings", {"net.ipv4.conf.eth0/1.rp_filter": 0}, True),
+    ("sysctl_settings", {"net.ipv4.ip_forward": True}, True),
     ("sysctl_settings", {"net.core.somaxconn\nkernel.panic": 1}, False),
     ("sysctl_settings", {"net.core.somaxconn": "1\nkernel.panic = 0"}, False),
     ("sysctl_settings", {"net.core.somaxconn": ""}, False),
