@@ -6,7 +6,8 @@
 Used before anything is installed, so a mirror that lacks the requested driver (or a package name
 that changed between releases) fails with the package, the repository and the OS named, instead of
 half-way through an ``apt install``. Plain functions; the module ``apt_package_versions`` fetches the
-index text and calls them.
+index text (read_url, repository_indexes, apt_list_indexes here, with the module's URL opener passed in) and
+calls them.
 
 Version ordering follows deb-version(7): epoch, then upstream version and revision compared part by
 part, where ``~`` sorts before everything (even the end of the string) and letters before other
@@ -17,7 +18,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import glob
+import gzip
+import os
 import re
+
+from ansible.module_utils.common.text.converters import to_native, to_text
 
 
 class AptIndexError(Exception):
@@ -180,3 +186,76 @@ def index_paths(suite, components, arch):
         prefix = "" if suite in (None, "", "/") else suite
         return [prefix + "Packages"]
     return ["dists/%s/%s/binary-%s/Packages" % (suite, component, arch) for component in components]
+
+
+class IndexReadError(AptIndexError):
+    """An index that could not be read; ``sources`` lists the indexes read before it."""
+
+    def __init__(self, message, sources):
+        super(IndexReadError, self).__init__(message)
+        self.sources = list(sources)
+
+
+def read_url(url, open_url):
+    """Text of ``url`` (``file:`` or HTTP(S), ``.gz`` unpacked); None when it does not exist.
+
+    ``open_url(url)`` returns a response with ``read()`` (the module passes ansible.module_utils.urls.open_url with
+    its timeout and certificate settings); an error saying 404 / Not Found means "try the next name"."""
+    if url.startswith("file:"):
+        path = url[len("file:"):]
+        while path.startswith("//"):
+            path = path[1:]
+        if not os.path.exists(path):
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read()
+    else:
+        try:
+            data = open_url(url).read()
+        except Exception as exc:  # urllib raises several types; a 404 means "try the next name"
+            if "404" in to_native(exc) or "Not Found" in to_native(exc):
+                return None
+            raise
+    if url.endswith(".gz"):
+        data = gzip.decompress(data)
+    return to_text(data, errors="surrogate_or_strict")
+
+
+def repository_indexes(repositories, arch, open_url):
+    """Parsed indexes of ``repositories`` (dicts of url, suite, components), the index URLs read, and a description
+    of each repository for messages. Raises IndexReadError naming the index and the repository."""
+    indexes, sources, where = [], [], []
+    for repo in repositories:
+        base = repo["url"] if repo["url"].endswith("/") else repo["url"] + "/"
+        where.append("repository %s (suite %s)" % (repo["url"], repo["suite"]))
+        for relative in index_paths(repo["suite"], repo["components"], arch):
+            text = None
+            for candidate in (base + relative + ".gz", base + relative):
+                try:
+                    text = read_url(candidate, open_url)
+                except Exception as exc:
+                    raise IndexReadError("Failed to read the package index '%s' of repository '%s' due to: %s. "
+                                         "Check the repository URL (an internal mirror?) and that this node can reach it."
+                                         % (candidate, repo["url"], to_native(exc)), sources)
+                if text is not None:
+                    sources.append(candidate)
+                    break
+            if text is None:
+                raise IndexReadError("Failed to read the package index of repository '%s' due to: neither %s.gz nor %s "
+                                     "exists. Check the repository URL and suite (use suite '/' for a flat repository)."
+                                     % (repo["url"], base + relative, base + relative), sources)
+            indexes.append(parse_packages(text, arch))
+    return indexes, sources, where
+
+
+def apt_list_indexes(lists_dir, arch):
+    """Parsed indexes of apt's own package lists (``*_Packages`` in ``lists_dir``) and their paths."""
+    paths = sorted(glob.glob(os.path.join(lists_dir, "*_Packages")))
+    if not paths:
+        raise IndexReadError("Failed to read apt's package lists due to: no *_Packages file in '%s'. "
+                             "Run apt update (or check the distribution's repositories) first." % lists_dir, [])
+    indexes = []
+    for path in paths:
+        with open(path, "r") as handle:
+            indexes.append(parse_packages(handle.read(), arch))
+    return indexes, paths

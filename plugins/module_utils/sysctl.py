@@ -4,8 +4,10 @@
 """Plain-Python logic behind the sysctl_profile module.
 
 A profile is a dict of sysctl keys to wanted values. This module renders it to a sysctl.d file,
-reads the live values under /proc/sys, decides what to apply, and applies it. Nothing here imports
-Ansible, so it is unit-tested directly against a fake /proc/sys tree.
+reads the live values under /proc/sys, decides what to apply, applies it and writes the file
+(ensure_profile, the whole of what the module does; the module only parses its arguments). Nothing here
+imports Ansible (the module passes its atomic_move in), so it is unit-tested directly against a fake
+/proc/sys tree.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -178,3 +180,103 @@ def describe_unavailable(unavailable):
         by_reason.setdefault(reason, []).append(key)
     return ["%s: %s" % (", ".join(sorted(keys)), REASON_TEXT.get(reason, reason))
             for reason, keys in sorted(by_reason.items(), key=lambda item: sorted(item[1])[0])]
+
+
+class SysctlProfileFailure(Exception):
+    """The profile cannot be applied; ``details`` are the result fields the module returns with the failure."""
+
+    def __init__(self, message, **details):
+        super(SysctlProfileFailure, self).__init__(message)
+        self.details = details
+
+
+def read_file(path):
+    """Current text of the profile file, or None when there is none."""
+    if not os.path.exists(path):
+        return None
+    with open(path, "r") as handle:
+        return handle.read()
+
+
+def write_file(path, text, atomic_move):
+    """Write ``text`` to ``path`` (mode 0644) through a temporary file in the same directory and ``atomic_move``."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        raise SysctlProfileFailure("Failed to write '%s' due to: directory '%s' does not exist" % (path, directory))
+    tmp_path = os.path.join(directory, ".%s.tmp" % os.path.basename(path))
+    with open(tmp_path, "w") as handle:
+        handle.write(text)
+    os.chmod(tmp_path, 0o644)
+    atomic_move(tmp_path, path)
+    os.chmod(path, 0o644)
+
+
+def ensure_profile(settings, path, header, apply_live=True, scope="all", unavailable_mode="fail",
+                   proc_sys_root="/proc/sys", check_mode=False, diff=False, atomic_move=None):
+    """Persist ``settings`` in ``path`` and apply the drifted keys to the running kernel.
+
+    Returns (result, warning): the module's result fields and a warning text or None. Raises
+    SysctlProfileFailure with the message and result fields of a failure. In check mode nothing is written.
+    """
+    try:
+        settings = normalize_settings(settings)
+    except SysctlProfileError as exc:
+        raise SysctlProfileFailure("Failed to validate the settings for '%s' due to: %s" % (path, exc))
+
+    wanted_text = render_file(settings, header)
+    current_text = read_file(path)
+    file_changed = current_text != wanted_text
+
+    try:
+        decision = plan(settings, scope, proc_sys_root)
+    except (IOError, OSError) as exc:
+        raise SysctlProfileFailure("Failed to read the live kernel parameters under '%s' due to: %s" % (proc_sys_root, exc))
+    unavailable = dict(decision["unavailable"])
+
+    absent = dict((k, v) for k, v in unavailable.items() if v == REASON_ABSENT)
+    if absent and apply_live and unavailable_mode == "fail":
+        raise SysctlProfileFailure(
+            "Failed to apply sysctl profile '%s': these keys do not exist in the running kernel: %s. "
+            "Load the kernel module that provides them before this task, or remove them from the settings."
+            % (path, "; ".join(describe_unavailable(absent))),
+            unavailable=unavailable,
+        )
+
+    to_apply = decision["to_apply"] if apply_live else {}
+    if check_mode:
+        applied = to_apply
+    else:
+        if file_changed:
+            write_file(path, wanted_text, atomic_move)
+        try:
+            applied, refused = apply(to_apply, proc_sys_root)
+        except (IOError, OSError) as exc:
+            raise SysctlProfileFailure("Failed to write the live kernel parameters under '%s' due to: %s"
+                                       % (proc_sys_root, exc))
+        unavailable.update(refused)
+        if refused and unavailable_mode == "fail":
+            raise SysctlProfileFailure(
+                "Failed to apply sysctl profile '%s' (the file was written): %s. Fix or remove these keys."
+                % (path, "; ".join(describe_unavailable(refused))),
+                applied=applied, unavailable=unavailable, changed=bool(applied) or file_changed,
+            )
+
+    warning = None
+    if unavailable and unavailable_mode == "warn":
+        warning = "sysctl profile '%s': persisted but not applied here: %s" % (path, "; ".join(describe_unavailable(unavailable)))
+
+    result = dict(
+        changed=file_changed or bool(applied),
+        file_changed=file_changed,
+        applied=applied,
+        in_sync=decision["in_sync"],
+        unavailable=unavailable,
+    )
+    if diff:
+        before_live = "".join("%s = %s\n" % (k, v["before"]) for k, v in sorted(to_apply.items()))
+        after_live = "".join("%s = %s\n" % (k, v["after"]) for k, v in sorted(to_apply.items()))
+        result["diff"] = [
+            dict(before_header=path, after_header=path, before=current_text or "", after=wanted_text),
+            dict(before_header="running kernel", after_header="running kernel", before=before_live, after=after_live),
+        ]
+    return result, warning

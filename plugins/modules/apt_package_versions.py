@@ -136,39 +136,11 @@ sources:
   elements: str
 """
 
-import glob
-import gzip
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import apt_index
-
-
-def _read_url(module, url):
-    """Text of ``url`` (``file:`` or HTTP(S)); None when it does not exist."""
-    if url.startswith("file:"):
-        path = url[len("file:"):]
-        while path.startswith("//"):
-            path = path[1:]
-        if not os.path.exists(path):
-            return None
-        with open(path, "rb") as handle:
-            data = handle.read()
-    else:
-        try:
-            response = open_url(url, timeout=module.params["timeout"],
-                                validate_certs=module.params["validate_certs"], http_agent="ansible-privateai")
-            data = response.read()
-        except Exception as exc:  # urllib raises several types; a 404 means "try the next name"
-            if "404" in to_native(exc) or "Not Found" in to_native(exc):
-                return None
-            raise
-    if url.endswith(".gz"):
-        data = gzip.decompress(data)
-    return to_text(data, errors="surrogate_or_strict")
 
 
 def main():
@@ -201,39 +173,20 @@ def main():
                                  "Set the arch option." % (err.strip() or "dpkg --print-architecture failed"))
         arch = out.strip()
 
-    indexes = []
+    def opener(url):
+        return open_url(url, timeout=params["timeout"], validate_certs=params["validate_certs"],
+                        http_agent="ansible-privateai")
+
     sources = []
-    where = []
-    for repo in params["repositories"]:
-        base = repo["url"] if repo["url"].endswith("/") else repo["url"] + "/"
-        where.append("repository %s (suite %s)" % (repo["url"], repo["suite"]))
-        for relative in apt_index.index_paths(repo["suite"], repo["components"], arch):
-            text = None
-            for candidate in (base + relative + ".gz", base + relative):
-                try:
-                    text = _read_url(module, candidate)
-                except Exception as exc:
-                    module.fail_json(msg="Failed to read the package index '%s' of repository '%s' due to: %s. "
-                                         "Check the repository URL (an internal mirror?) and that this node can reach it."
-                                         % (candidate, repo["url"], to_native(exc)), sources=sources)
-                if text is not None:
-                    sources.append(candidate)
-                    break
-            if text is None:
-                module.fail_json(msg="Failed to read the package index of repository '%s' due to: neither %s.gz nor %s "
-                                     "exists. Check the repository URL and suite (use suite '/' for a flat repository)."
-                                     % (repo["url"], base + relative, base + relative), sources=sources)
-            indexes.append(apt_index.parse_packages(text, arch))
-    if params["apt_lists"]:
-        paths = sorted(glob.glob(os.path.join(params["lists_dir"], "*_Packages")))
-        if not paths:
-            module.fail_json(msg="Failed to read apt's package lists due to: no *_Packages file in '%s'. "
-                                 "Run apt update (or check the distribution's repositories) first." % params["lists_dir"])
-        where.append("the apt sources configured on this node")
-        for path in paths:
-            with open(path, "r") as handle:
-                indexes.append(apt_index.parse_packages(handle.read(), arch))
-            sources.append(path)
+    try:
+        indexes, sources, where = apt_index.repository_indexes(params["repositories"], arch, opener)
+        if params["apt_lists"]:
+            list_indexes, list_paths = apt_index.apt_list_indexes(params["lists_dir"], arch)
+            indexes.extend(list_indexes)
+            sources.extend(list_paths)
+            where.append("the apt sources configured on this node")
+    except apt_index.IndexReadError as exc:
+        module.fail_json(msg=to_native(exc), sources=sources + exc.sources)
 
     label = "%s for %s %s" % (" and ".join(where), params["os_label"], arch)
     try:

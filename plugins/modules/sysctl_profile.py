@@ -116,8 +116,6 @@ unavailable:
   sample: {"net.core.netdev_max_backlog": "absent", "vm.swappiness": "host-owned"}
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
@@ -138,82 +136,15 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    path = params["path"]
-
     try:
-        settings = sysctl_utils.normalize_settings(params["settings"])
-    except sysctl_utils.SysctlProfileError as exc:
-        module.fail_json(msg="Failed to validate the settings for '%s' due to: %s" % (path, to_native(exc)))
-
-    wanted_text = sysctl_utils.render_file(settings, params["header"])
-    current_text = None
-    if os.path.exists(path):
-        with open(path, "r") as handle:
-            current_text = handle.read()
-    file_changed = current_text != wanted_text
-
-    try:
-        decision = sysctl_utils.plan(settings, params["scope"], params["proc_sys_root"])
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="Failed to read the live kernel parameters under '%s' due to: %s"
-                         % (params["proc_sys_root"], to_native(exc)))
-    unavailable = dict(decision["unavailable"])
-
-    absent = dict((k, v) for k, v in unavailable.items() if v == sysctl_utils.REASON_ABSENT)
-    if absent and params["apply"] and params["unavailable"] == "fail":
-        module.fail_json(
-            msg="Failed to apply sysctl profile '%s': these keys do not exist in the running kernel: %s. "
-                "Load the kernel module that provides them before this task, or remove them from the settings."
-                % (path, "; ".join(sysctl_utils.describe_unavailable(absent))),
-            unavailable=unavailable,
-        )
-
-    to_apply = decision["to_apply"] if params["apply"] else {}
-    applied = {}
-    if not module.check_mode:
-        if file_changed:
-            directory = os.path.dirname(path)
-            if not os.path.isdir(directory):
-                module.fail_json(msg="Failed to write '%s' due to: directory '%s' does not exist" % (path, directory))
-            tmp_path = os.path.join(directory, ".%s.tmp" % os.path.basename(path))
-            with open(tmp_path, "w") as handle:
-                handle.write(wanted_text)
-            os.chmod(tmp_path, 0o644)
-            module.atomic_move(tmp_path, path)
-            os.chmod(path, 0o644)
-        try:
-            applied, refused = sysctl_utils.apply(to_apply, params["proc_sys_root"])
-        except (IOError, OSError) as exc:
-            module.fail_json(msg="Failed to write the live kernel parameters under '%s' due to: %s"
-                             % (params["proc_sys_root"], to_native(exc)))
-        unavailable.update(refused)
-        if refused and params["unavailable"] == "fail":
-            module.fail_json(
-                msg="Failed to apply sysctl profile '%s' (the file was written): %s. Fix or remove these keys."
-                    % (path, "; ".join(sysctl_utils.describe_unavailable(refused))),
-                applied=applied, unavailable=unavailable, changed=bool(applied) or file_changed,
-            )
-    else:
-        applied = to_apply
-
-    if unavailable and params["unavailable"] == "warn":
-        module.warn("sysctl profile '%s': persisted but not applied here: %s"
-                    % (path, "; ".join(sysctl_utils.describe_unavailable(unavailable))))
-
-    result = dict(
-        changed=file_changed or bool(applied),
-        file_changed=file_changed,
-        applied=applied,
-        in_sync=decision["in_sync"],
-        unavailable=unavailable,
-    )
-    if module._diff:
-        before_live = "".join("%s = %s\n" % (k, v["before"]) for k, v in sorted(to_apply.items()))
-        after_live = "".join("%s = %s\n" % (k, v["after"]) for k, v in sorted(to_apply.items()))
-        result["diff"] = [
-            dict(before_header=path, after_header=path, before=current_text or "", after=wanted_text),
-            dict(before_header="running kernel", after_header="running kernel", before=before_live, after=after_live),
-        ]
+        result, warning = sysctl_utils.ensure_profile(
+            params["settings"], params["path"], params["header"], apply_live=params["apply"], scope=params["scope"],
+            unavailable_mode=params["unavailable"], proc_sys_root=params["proc_sys_root"], check_mode=module.check_mode,
+            diff=module._diff, atomic_move=module.atomic_move)
+    except sysctl_utils.SysctlProfileFailure as exc:
+        module.fail_json(msg=to_native(exc), **exc.details)
+    if warning:
+        module.warn(warning)
     module.exit_json(**result)
 
 

@@ -4,6 +4,8 @@
 chrony (the first package it installs) is not installed.
 """
 
+import json
+
 PLAYBOOK = "playbooks/host_baseline.yml"
 ROLE_FILES = [
     "/etc/sysctl.d/90-privateai-baseline.conf",
@@ -69,4 +71,65 @@ def test_unresolvable_peer_is_named(node):
     assert result.returncode != 0
     assert "peer gpu99.invalid does not resolve" in result.stdout
     assert "peer localhost" not in result.stdout
+    assert_untouched(node)
+
+
+def _one_line(text):
+    return " ".join(text.split())
+
+
+def test_free_text_that_would_reach_a_file_is_refused_all_at_once(node):
+    # One run, one bad value of each free-text kind: every one is listed, nothing is written.
+    bad = {
+        # a newline in an NTP server would add "allow all" (every node an NTP server for anyone)
+        "host_baseline_chrony_servers": ["ntp1.example.org\nallow all"],
+        "host_baseline_kernel_modules_extra": ["br netfilter"],
+        "host_baseline_journald_system_max_use": "4 GB",
+        "host_baseline_journald_max_retention": "1 fortnight",
+        "host_baseline_logrotate_paths": ["/var/log/privateai/*.log { }"],
+        "host_baseline_sysctl_extra": {"net.core.somaxconn\nkernel.panic": 1},
+        "host_baseline_chrony_extra_config": ["maxdistance 16\nallow all"],
+        # a list given as one string with a separator: Ansible would split it silently at the comma
+        "host_baseline_chrony_pools": "pool1.example.org, pool2.example.org",
+        # a number whose negative has no meaning
+        "host_baseline_logrotate_keep": -1,
+    }
+    result = node.playbook(PLAYBOOK, "-e", json.dumps(bad))
+    assert result.returncode != 0
+    # The failure is printed as YAML: lines wrapped, single quotes doubled.
+    out = _one_line(result.stdout).replace("''", "'")
+    assert "bad input value(s), nothing was changed" in out, out[-3000:]
+    assert "host_baseline_chrony_servers: item 'ntp1.example.org\\nallow all' must be a host name" in out, out[-3000:]
+    assert "host_baseline_kernel_modules_extra: item 'br netfilter' must be a kernel module name" in out
+    assert "host_baseline_journald_system_max_use: '4 GB' must be a size" in out
+    assert "host_baseline_journald_max_retention: '1 fortnight' must be a systemd time span" in out
+    assert "host_baseline_logrotate_paths: item '/var/log/privateai/*.log { }' must be an absolute path or glob" in out
+    assert "host_baseline_sysctl_extra: key 'net.core.somaxconn\\nkernel.panic' is not a kernel parameter name" in out
+    assert "host_baseline_chrony_extra_config: item 'maxdistance 16\\nallow all' must be one line" in out
+    assert "host_baseline_chrony_pools is the single string 'pool1.example.org, pool2.example.org': give a YAML list" in out
+    assert "host_baseline_logrotate_keep: -1 must be a whole number of at least 0" in out
+    assert_untouched(node)
+    assert node.sh("test -e /etc/chrony/chrony.conf").returncode != 0
+
+
+def test_boolean_typo_is_refused_not_read_as_false(node):
+    result = node.playbook(PLAYBOOK, "-e", '{"host_baseline_chrony_enabled": "ture"}')
+    assert result.returncode != 0
+    assert "host_baseline_chrony_enabled" in result.stdout
+    assert "'ture' is not a valid boolean" in result.stdout
+    assert_untouched(node)
+
+
+def test_unambiguous_values_typed_differently_are_converted_and_used(node):
+    # A single NTP server given as a string, a count given as the string "4", a boolean as "no":
+    # accepted, and the files the role would write use the converted values (check mode, diff).
+    good = {"host_baseline_chrony_servers": "ntp1.example.org", "host_baseline_chrony_pools": [],
+            "host_baseline_logrotate_keep": "4", "host_baseline_logrotate_compress": "no"}
+    result = node.playbook(PLAYBOOK, "--check", "--diff", "-e", json.dumps(good))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "+server ntp1.example.org iburst" in result.stdout
+    # the string was not taken character by character
+    assert "+server n iburst" not in result.stdout
+    assert "+    rotate 4" in result.stdout
+    assert "+    compress" not in result.stdout
     assert_untouched(node)

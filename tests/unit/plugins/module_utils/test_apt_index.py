@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gzip
+
 import pytest
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import apt_index
@@ -107,3 +109,79 @@ def test_index_paths_flat_and_dists():
 def test_merge_unions_versions():
     merged = apt_index.merge([{"a": ["1-1"]}, {"a": ["2-1", "1-1"], "b": ["3-1"]}])
     assert merged == {"a": ["1-1", "2-1"], "b": ["3-1"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Index fetching (moved from the module): read_url, repository_indexes, apt_list_indexes
+# ---------------------------------------------------------------------------------------------
+
+PACKAGES_TEXT = "Package: nvidia-driver-cuda\nVersion: 580.95.05-1\nArchitecture: amd64\n\n"
+
+
+class FakeResponse(object):
+    def __init__(self, data):
+        self.data = data
+
+    def read(self):
+        return self.data
+
+
+class OpenerDouble(object):
+    """Test double of ansible.module_utils.urls.open_url: serves a dict of URL -> bytes or exception."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.asked = []
+
+    def __call__(self, url):
+        self.asked.append(url)
+        answer = self.answers.get(url, Exception("HTTP Error 404: Not Found"))
+        if isinstance(answer, Exception):
+            raise answer
+        return FakeResponse(answer)
+
+
+def test_read_url_unpacks_gz_and_treats_404_as_absent():
+    opener = OpenerDouble({"https://m/Packages.gz": gzip.compress(PACKAGES_TEXT.encode())})
+    assert apt_index.read_url("https://m/Packages.gz", opener) == PACKAGES_TEXT
+    assert apt_index.read_url("https://m/missing", opener) is None
+
+
+def test_read_url_reads_file_urls(tmp_path):
+    (tmp_path / "Packages").write_text(PACKAGES_TEXT)
+    assert apt_index.read_url("file:%s/Packages" % tmp_path, None) == PACKAGES_TEXT
+    assert apt_index.read_url("file://%s/Packages" % tmp_path, None) == PACKAGES_TEXT
+    assert apt_index.read_url("file:%s/nothing" % tmp_path, None) is None
+
+
+def test_repository_indexes_falls_back_to_the_uncompressed_index():
+    opener = OpenerDouble({"https://m/repo/Packages": PACKAGES_TEXT.encode()})
+    indexes, sources, where = apt_index.repository_indexes([{"url": "https://m/repo", "suite": "/", "components": []}],
+                                                           "amd64", opener)
+    assert opener.asked == ["https://m/repo/Packages.gz", "https://m/repo/Packages"]
+    assert sources == ["https://m/repo/Packages"]
+    assert where == ["repository https://m/repo (suite /)"]
+    assert list(indexes[0]) == ["nvidia-driver-cuda"]
+
+
+@pytest.mark.parametrize("answers, message", [
+    ({}, "neither https://m/repo/Packages.gz nor https://m/repo/Packages exists"),
+    ({"https://m/repo/Packages.gz": Exception("timed out")}, "Failed to read the package index 'https://m/repo/Packages.gz'"
+                                                             " of repository 'https://m/repo' due to: timed out"),
+])
+def test_repository_indexes_names_the_index_it_could_not_read(answers, message):
+    repos = [{"url": "https://ok/", "suite": "/", "components": []}, {"url": "https://m/repo", "suite": "/", "components": []}]
+    answers = dict(answers, **{"https://ok/Packages.gz": gzip.compress(PACKAGES_TEXT.encode())})
+    with pytest.raises(apt_index.IndexReadError) as caught:
+        apt_index.repository_indexes(repos, "amd64", OpenerDouble(answers))
+    assert message in str(caught.value)
+    # the index read before the failing one is reported
+    assert caught.value.sources == ["https://ok/Packages.gz"]
+
+
+def test_apt_list_indexes(tmp_path):
+    with pytest.raises(apt_index.IndexReadError, match="no \\*_Packages file in"):
+        apt_index.apt_list_indexes(str(tmp_path), "amd64")
+    (tmp_path / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages").write_text(PACKAGES_TEXT)
+    indexes, paths = apt_index.apt_list_indexes(str(tmp_path), "amd64")
+    assert [list(i) for i in indexes] == [["nvidia-driver-cuda"]] and len(paths) == 1

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import os
 
 import pytest
 
@@ -411,3 +412,59 @@ def test_describe_unavailable_empty():
 def test_reason_text_covers_every_reason():
     for reason in (sysctl.REASON_ABSENT, sysctl.REASON_REFUSED, sysctl.REASON_HOST_OWNED, sysctl.REASON_NOT_APPLIED):
         assert sysctl.REASON_TEXT[reason]
+
+
+# ---------------------------------------------------------------------------------------------
+# ensure_profile / write_file (the file writing moved from the module)
+# ---------------------------------------------------------------------------------------------
+
+def _move_double(calls):
+    """Test double of AnsibleModule.atomic_move: records the call and renames."""
+    def atomic_move(src, dest):
+        calls.append((src, dest))
+        os.rename(src, dest)
+    return atomic_move
+
+
+def test_ensure_profile_writes_the_file_and_applies(fake_proc_sys, tmp_path):
+    tree = fake_proc_sys({"net.core.somaxconn": 128})
+    path = str(tmp_path / "90-test.conf")
+    calls = []
+    result, warning = sysctl.ensure_profile({"net.core.somaxconn": 4096}, path, "header", proc_sys_root=tree.root,
+                                            atomic_move=_move_double(calls))
+    assert warning is None
+    assert result["changed"] and result["file_changed"]
+    assert result["applied"] == {"net.core.somaxconn": {"before": "128", "after": "4096"}}
+    assert calls == [(os.path.join(str(tmp_path), ".90-test.conf.tmp"), path)]
+    assert open(path).read() == sysctl.render_file({"net.core.somaxconn": "4096"}, "header")
+    assert oct(os.stat(path).st_mode & 0o777) == "0o644"
+    assert tree.raw("net.core.somaxconn") == "4096\n"
+
+
+def test_ensure_profile_in_check_mode_writes_nothing_and_reports_the_diff(fake_proc_sys, tmp_path):
+    tree = fake_proc_sys({"net.core.somaxconn": 128})
+    path = str(tmp_path / "90-test.conf")
+    calls = []
+    result, warning = sysctl.ensure_profile({"net.core.somaxconn": 4096}, path, "header", proc_sys_root=tree.root,
+                                            check_mode=True, diff=True, atomic_move=_move_double(calls))
+    assert result["changed"] and calls == [] and not os.path.exists(path)
+    assert tree.raw("net.core.somaxconn") == "128\n"
+    assert result["diff"][0]["before"] == "" and "net.core.somaxconn = 4096" in result["diff"][0]["after"]
+    assert result["diff"][1] == dict(before_header="running kernel", after_header="running kernel",
+                                     before="net.core.somaxconn = 128\n", after="net.core.somaxconn = 4096\n")
+
+
+def test_ensure_profile_fails_on_absent_keys_before_writing(fake_proc_sys, tmp_path):
+    tree = fake_proc_sys({})
+    path = str(tmp_path / "90-test.conf")
+    with pytest.raises(sysctl.SysctlProfileFailure) as caught:
+        sysctl.ensure_profile({"net.core.somaxconn": 4096}, path, "header", proc_sys_root=tree.root,
+                              atomic_move=_move_double([]))
+    assert "do not exist in the running kernel" in str(caught.value)
+    assert caught.value.details == {"unavailable": {"net.core.somaxconn": "absent"}}
+    assert not os.path.exists(path)
+
+
+def test_write_file_names_a_missing_directory(tmp_path):
+    with pytest.raises(sysctl.SysctlProfileFailure, match="directory '%s' does not exist" % (tmp_path / "nope")):
+        sysctl.write_file(str(tmp_path / "nope" / "x.conf"), "text", _move_double([]))
