@@ -20,3 +20,15 @@ attributes:
   idempotent:
     description: A second run with the same arguments reports no change.
 """
+
+    # A module that only reads (the _info modules, the planners): full check mode, no diff, always idempotent.
+    READ_ONLY = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+"""

@@ -19,13 +19,7 @@ description:
   - Read-only; it never changes the node.
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - privateai.deepseek_dify.attributes.read_only
 options:
   names:
     description: Host names to resolve the way NCCL, Ray and kubelet do (C(/etc/hosts), then DNS).

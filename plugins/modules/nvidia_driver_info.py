@@ -26,13 +26,7 @@ author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - privateai.deepseek_dify.attributes.read_only
 options:
   wanted_version:
     description: Driver version the node should run (V(580.95.05)); sets RV(matches_wanted).

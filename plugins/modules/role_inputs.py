@@ -27,13 +27,7 @@ description:
   - This is an action plugin that runs on the controller; it does not connect to the node.
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - privateai.deepseek_dify.attributes.read_only
 options:
   role:
     description:

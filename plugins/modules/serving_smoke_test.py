@@ -26,13 +26,7 @@ author:
   - privateai.deepseek_dify maintainers (@privateai)
 extends_documentation_fragment:
   - privateai.deepseek_dify.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - privateai.deepseek_dify.attributes.read_only
 options:
   url:
     description:
