@@ -56,8 +56,7 @@ INTERFACE_RE = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$")
 # (modprobe would read it as an option).
 KERNEL_MODULE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,54}$")
 # A systemd unit name: letters, digits and ':', '_', '.', '@', '-', '\\', with an optional type suffix.
-UNIT_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9:_.@\\-]*$")
-UNIT_NAME_MAX = 255
+UNIT_NAME_RE = re.compile(r"^(?=.{1,255}$)[A-Za-z0-9_][A-Za-z0-9:_.@\\-]*$")
 # A name that becomes part of a file name (a fabric network's 60-privateai-rdma-<name>.network).
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
 # An absolute path that may stand unquoted in a unit's ExecStart, a shell script or a configuration line.
@@ -350,29 +349,33 @@ def _is_text(value):
     return isinstance(value, string_types)
 
 
-def interface_name(value):
-    if _is_text(value) and INTERFACE_RE.match(value) and value not in (".", ".."):
-        return None
-    return "must be a network interface name of at most 15 letters, digits, '_', '.' or '-' (not '.' or '..')"
+def _matching(name, pattern, must, excluded=()):
+    """A value rule that accepts the strings matching ``pattern`` (except ``excluded``) and answers ``must``."""
+    def rule(value):
+        if _is_text(value) and pattern.match(value) and value not in excluded:
+            return None
+        return must
+    rule.__name__ = name
+    return rule
 
 
-def kernel_module(value):
-    if _is_text(value) and KERNEL_MODULE_RE.match(value):
-        return None
-    return "must be a kernel module name (letters, digits, '_' and '-')"
+interface_name = _matching("interface_name", INTERFACE_RE,
+                           "must be a network interface name of at most 15 letters, digits, '_', '.' or '-' (not '.' or '..')",
+                           excluded=(".", ".."))
 
 
-def unit_name(value):
-    if _is_text(value) and UNIT_NAME_RE.match(value) and len(value) <= UNIT_NAME_MAX:
-        return None
-    return "must be a systemd unit name such as nvidia-dcgm or nvidia-dcgm.service"
+kernel_module = _matching("kernel_module", KERNEL_MODULE_RE,
+                          "must be a kernel module name (letters, digits, '_' and '-')")
 
 
-def file_name_part(value):
-    """A name that becomes part of a file name: letters, digits, '.', '_', '-', 48 characters at most."""
-    if _is_text(value) and NAME_RE.match(value) and value not in (".", ".."):
-        return None
-    return "must be a name of letters, digits, '.', '_' or '-' (it becomes part of a file name)"
+unit_name = _matching("unit_name", UNIT_NAME_RE,
+                      "must be a systemd unit name such as nvidia-dcgm or nvidia-dcgm.service")
+
+
+# A name that becomes part of a file name: letters, digits, '.', '_', '-', 48 characters at most.
+file_name_part = _matching("file_name_part", NAME_RE,
+                           "must be a name of letters, digits, '.', '_' or '-' (it becomes part of a file name)",
+                           excluded=(".", ".."))
 
 
 def hostname(value):
@@ -390,10 +393,8 @@ def hostname(value):
     return None
 
 
-def deb_package(value):
-    if _is_text(value) and DEB_PACKAGE_RE.match(value):
-        return None
-    return "must be a Debian package name (lower case letters, digits, '+', '-', '.'; optionally ':<arch>')"
+deb_package = _matching("deb_package", DEB_PACKAGE_RE,
+                        "must be a Debian package name (lower case letters, digits, '+', '-', '.'; optionally ':<arch>')")
 
 
 def deb_package_pattern(value):
@@ -412,16 +413,12 @@ def apt_version(value):
     return "must be a Debian package version such as 580.95.05-0ubuntu1 (or empty)"
 
 
-def systemd_size(value):
-    if _is_text(value) and SYSTEMD_SIZE_RE.match(value):
-        return None
-    return "must be a size such as 512M, 4G or 1T (bytes with an optional K, M, G, T, P or E)"
+systemd_size = _matching("systemd_size", SYSTEMD_SIZE_RE,
+                         "must be a size such as 512M, 4G or 1T (bytes with an optional K, M, G, T, P or E)")
 
 
-def logrotate_size(value):
-    if _is_text(value) and LOGROTATE_SIZE_RE.match(value):
-        return None
-    return "must be a logrotate size such as 100k, 500M or 1G"
+logrotate_size = _matching("logrotate_size", LOGROTATE_SIZE_RE,
+                           "must be a logrotate size such as 100k, 500M or 1G")
 
 
 def systemd_timespan(value):
@@ -467,22 +464,16 @@ def one_line(value):
     return "must be one line of text (no line breaks or control characters)"
 
 
-def apt_url(value):
-    if _is_text(value) and APT_URL_RE.match(value):
-        return None
-    return "must be a repository URL starting with http://, https:// or file:/ without spaces"
+apt_url = _matching("apt_url", APT_URL_RE,
+                    "must be a repository URL starting with http://, https:// or file:/ without spaces")
 
 
-def apt_suite(value):
-    if _is_text(value) and APT_SUITE_RE.match(value):
-        return None
-    return "must be a suite such as bookworm, a path such as debian12/x86_64/ or the flat suite /"
+apt_suite = _matching("apt_suite", APT_SUITE_RE,
+                      "must be a suite such as bookworm, a path such as debian12/x86_64/ or the flat suite /")
 
 
-def apt_component(value):
-    if _is_text(value) and APT_COMPONENT_RE.match(value):
-        return None
-    return "must be a component name such as main (letters, digits, '.', '_', '-')"
+apt_component = _matching("apt_component", APT_COMPONENT_RE,
+                          "must be a component name such as main (letters, digits, '.', '_', '-')")
 
 
 def apt_key(value):
@@ -497,16 +488,12 @@ def apt_key(value):
     return "must be a key URL, an absolute path on the node or an armoured PGP block"
 
 
-def file_name(value):
-    if _is_text(value) and FILE_NAME_RE.match(value):
-        return None
-    return "must be a file name of lower case letters, digits, '.', '_' and '-'"
+file_name = _matching("file_name", FILE_NAME_RE,
+                      "must be a file name of lower case letters, digits, '.', '_' and '-'")
 
 
-def sysctl_key(value):
-    if _is_text(value) and SYSCTL_KEY_RE.match(value):
-        return None
-    return "must be a kernel parameter name (such as net.ipv4.ip_forward)"
+sysctl_key = _matching("sysctl_key", SYSCTL_KEY_RE,
+                       "must be a kernel parameter name (such as net.ipv4.ip_forward)")
 
 
 def positive(value):
