@@ -6,9 +6,11 @@
 argument spec.
 
 Every value a host role writes into a file (chrony.conf, modules-load.d, journald, logrotate, sysctl.d,
-apt sources and preferences) or hands to a command is checked here before any node changes. Each check
-takes one value and returns None when it is good, or a short sentence saying what the value must look
-like. ``check_role_inputs`` converts the values with the role's argument spec (as Ansible does), applies
+apt sources and preferences) or hands to a command is checked here before any node changes. The syntax
+rules themselves live in validate.py (one rule per thing, shared with the other stages); this module holds
+the host roles' own checks (chrony arguments, sysctl and package-version maps) and the check table that
+names them. Each check takes one value and returns None when it is good, or a short sentence saying what
+the value must look like. ``check_role_inputs`` converts the values with the role's argument spec (as Ansible does), applies
 the checks named for each variable and returns the converted values with every problem at once.
 
 Pure functions: no Ansible controller objects (the action plugin role_inputs is the thin caller).
@@ -24,47 +26,13 @@ import re
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.six import string_types
 
-_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-_KERNEL_MODULE = re.compile(r"^[A-Za-z0-9_-]{1,55}$")
-# Debian policy 5.6.1: lower case letters, digits, + - . ; at least two characters, starting alphanumeric.
-# An optional :arch qualifier (nvidia-driver:amd64) is allowed.
-_DEB_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$")
-# Debian policy 5.6.12: [epoch:]upstream[-revision]
-_APT_VERSION = re.compile(r"^([0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$")
-_SYSTEMD_SIZE = re.compile(r"^[0-9]+(\.[0-9]+)?[KMGTPE]?$")
-_LOGROTATE_SIZE = re.compile(r"^[0-9]+[kMG]?$")
-_TIMESPAN_UNITS = ("usec", "us", "µs", "msec", "ms", "seconds", "second", "sec", "s", "minutes", "minute", "min", "m",
-                   "hours", "hour", "hr", "h", "days", "day", "d", "weeks", "week", "w", "months", "month", "M",
-                   "years", "year", "y")
-_TIMESPAN = re.compile(r"^(\s*[0-9]+(\.[0-9]+)?\s*(%s)?)+\s*$" % "|".join(re.escape(u) for u in _TIMESPAN_UNITS))
-_CALENDAR = re.compile(r"^[A-Za-z0-9*:,./~ +-]+$")
-_SYSCTL_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:/@*-]*$")
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
+
 _MAKESTEP = re.compile(r"^[0-9]+(\.[0-9]+)? -?[0-9]+$")
-_APT_SUITE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._+~-]*(/[A-Za-z0-9._+~-]*)*/?|/)$")
-_APT_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+/-]*$")
-_APT_URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|file:/[^\s]*)$")
-_FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.@\\-]+(\.(service|socket|timer|target|path|mount))?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _is_text(value):
     return isinstance(value, string_types)
-
-
-def hostname(value):
-    """A DNS name (RFC 1123 labels) or an IPv4/IPv6 address."""
-    if not _is_text(value) or not value:
-        return "must be a host name or an IP address"
-    try:
-        ipaddress.ip_address(value)
-        return None
-    except ValueError:
-        pass
-    name = value[:-1] if value.endswith(".") else value
-    if len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.split(".")):
-        return "must be a host name or an IP address (letters, digits, '-' and '.', no spaces or line breaks)"
-    return None
 
 
 def chrony_allow(value):
@@ -77,7 +45,7 @@ def chrony_allow(value):
             return None
         except ValueError:
             return "must be all, an address, a network such as 10.0.0.0/8, or a host name"
-    if hostname(value) is None:
+    if v.hostname(value) is None:
         return None
     return "must be all, an address, a network such as 10.0.0.0/8, or a host name"
 
@@ -88,148 +56,19 @@ def chrony_makestep(value):
     return "must be '<threshold seconds> <limit>', for example '1.0 3'"
 
 
-def kernel_module(value):
-    if _is_text(value) and _KERNEL_MODULE.match(value):
-        return None
-    return "must be a kernel module name (letters, digits, '_' and '-')"
-
-
-def deb_package_pattern(value):
-    """A Debian package name that may hold the roles' placeholders {branch} and {kernel}."""
-    if _is_text(value) and deb_package(value.replace("{branch}", "580").replace("{kernel}", "6.1.0-28-amd64")) is None:
-        return None
-    return "must be a Debian package name (lower case letters, digits, '+', '-', '.'), placeholders {branch} and {kernel} allowed"
-
-
-def deb_package(value):
-    if _is_text(value) and _DEB_PACKAGE.match(value):
-        return None
-    return "must be a Debian package name (lower case letters, digits, '+', '-', '.'; optionally ':<arch>')"
-
-
-def apt_version(value):
-    """An exact Debian version, or empty for 'any'."""
-    if value is None or value == "":
-        return None
-    if _is_text(value) and _APT_VERSION.match(value):
-        return None
-    return "must be a Debian package version such as 580.95.05-0ubuntu1 (or empty)"
-
-
-def systemd_size(value):
-    if _is_text(value) and _SYSTEMD_SIZE.match(value):
-        return None
-    return "must be a size such as 512M, 4G or 1T (bytes with an optional K, M, G, T, P or E)"
-
-
-def logrotate_size(value):
-    if _is_text(value) and _LOGROTATE_SIZE.match(value):
-        return None
-    return "must be a logrotate size such as 100k, 500M or 1G"
-
-
-def systemd_timespan(value):
-    if _is_text(value) and value.strip() and _TIMESPAN.match(value) and not _CONTROL.search(value):
-        return None
-    return "must be a systemd time span such as 1month, 2weeks or 7d"
-
-
-def systemd_calendar(value):
-    """A loose check of an OnCalendar expression: one line of its characters."""
-    if _is_text(value) and value.strip() and _CALENDAR.match(value):
-        return None
-    return "must be one systemd calendar expression such as hourly or *-*-* 03:00:00"
-
-
-def absolute_path(value):
-    if _is_text(value) and value.startswith("/") and not re.search(r"\s|[\x00-\x1f\x7f]", value) \
-            and "/../" not in value + "/":
-        return None
-    return "must be an absolute path without spaces, line breaks or '..'"
-
-
-def log_glob(value):
-    """A logrotate path or glob: absolute, no whitespace (logrotate splits on it), no braces (they open a block)."""
-    if absolute_path(value) is None and not re.search(r"[{}\"']", value):
-        return None
-    return "must be an absolute path or glob without spaces, quotes, braces or line breaks"
-
-
-def one_line(value):
-    """Free text that goes verbatim into one line of a file or a command: printable, no line break."""
-    if _is_text(value) and not _CONTROL.search(value):
-        return None
-    return "must be one line of text (no line breaks or control characters)"
-
-
-def apt_url(value):
-    if _is_text(value) and _APT_URL.match(value):
-        return None
-    return "must be a repository URL starting with http://, https:// or file:/ without spaces"
-
-
-def apt_suite(value):
-    if _is_text(value) and _APT_SUITE.match(value):
-        return None
-    return "must be a suite such as bookworm, a path such as debian12/x86_64/ or the flat suite /"
-
-
-def apt_component(value):
-    if _is_text(value) and _APT_COMPONENT.match(value):
-        return None
-    return "must be a component name such as main (letters, digits, '.', '_', '-')"
-
-
-def apt_key(value):
-    """A signing key given as a URL, an absolute path on the node, or an armoured block."""
-    if not _is_text(value) or not value.strip():
-        return "must be a key URL, an absolute path on the node or an armoured PGP block"
-    text = value.strip()
-    if text.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----") and text.endswith("-----END PGP PUBLIC KEY BLOCK-----"):
-        return None
-    if apt_url(text) is None or absolute_path(text) is None:
-        return None
-    return "must be a key URL, an absolute path on the node or an armoured PGP block"
-
-
-def file_name(value):
-    if _is_text(value) and _FILE_NAME.match(value):
-        return None
-    return "must be a file name of lower case letters, digits, '.', '_' and '-'"
-
-
-def unit_name(value):
-    if _is_text(value) and _UNIT_NAME.match(value):
-        return None
-    return "must be a systemd unit name such as nvidia-dcgm or nvidia-dcgm.service"
-
-
-def positive(value):
-    """A count or a number of seconds whose zero means something dangerous (Ansible's 'no limit')."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return None
-    return "must be a whole number of at least 1"
-
-
-def not_negative(value):
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return None
-    return "must be a whole number of at least 0"
-
-
 def sysctl_settings(value):
     """A dict of kernel parameters: each key a sysctl name, each value one line of text, a number or a boolean."""
     if not isinstance(value, dict):
         return "must be a dictionary of kernel parameter names to values"
     problems = []
     for key in sorted(value, key=str):
-        if not _is_text(key) or not _SYSCTL_KEY.match(key):
+        if v.sysctl_key(key) is not None:
             problems.append("key %r is not a kernel parameter name (such as net.ipv4.ip_forward)" % (key,))
             continue
         item = value[key]
         # booleans are numbers here (sysctl_profile writes true as 1)
         if not isinstance(item, (int, float) + string_types) \
-                or (_is_text(item) and (not item.strip() or _CONTROL.search(item.replace("\t", " ")))):
+                or (_is_text(item) and (not item.strip() or v.one_line(item.replace("\t", " ")) is not None)):
             problems.append("%s = %r must be a number or one line of text" % (key, item))
     return "; ".join(problems) or None
 
@@ -240,9 +79,9 @@ def package_versions(value):
         return "must be a dictionary of package names to versions"
     problems = []
     for key in sorted(value, key=str):
-        if deb_package(key) is not None:
+        if v.deb_package(key) is not None:
             problems.append("%r is not a Debian package name" % (key,))
-        elif not value[key] or apt_version(value[key]) is not None:
+        elif not value[key] or v.apt_version(value[key]) is not None:
             problems.append("%s: %r is not a Debian package version" % (key, value[key]))
     return "; ".join(problems) or None
 
@@ -251,31 +90,31 @@ def package_versions(value):
 WHOLE_VALUE_CHECKS = {
     "sysctl_settings": sysctl_settings,
     "package_versions": package_versions,
-    "positive": positive,
-    "not_negative": not_negative,
+    "positive": v.positive,
+    "not_negative": v.not_negative,
 }
 
 ELEMENT_CHECKS = {
-    "hostname": hostname,
+    "hostname": v.hostname,
     "chrony_allow": chrony_allow,
     "chrony_makestep": chrony_makestep,
-    "kernel_module": kernel_module,
-    "deb_package": deb_package,
-    "deb_package_pattern": deb_package_pattern,
-    "apt_version": apt_version,
-    "systemd_size": systemd_size,
-    "logrotate_size": logrotate_size,
-    "systemd_timespan": systemd_timespan,
-    "systemd_calendar": systemd_calendar,
-    "absolute_path": absolute_path,
-    "log_glob": log_glob,
-    "one_line": one_line,
-    "apt_url": apt_url,
-    "apt_suite": apt_suite,
-    "apt_component": apt_component,
-    "apt_key": apt_key,
-    "file_name": file_name,
-    "unit_name": unit_name,
+    "kernel_module": v.kernel_module,
+    "deb_package": v.deb_package,
+    "deb_package_pattern": v.deb_package_pattern,
+    "apt_version": v.apt_version,
+    "systemd_size": v.systemd_size,
+    "logrotate_size": v.logrotate_size,
+    "systemd_timespan": v.systemd_timespan,
+    "systemd_calendar": v.systemd_calendar,
+    "absolute_path": v.absolute_path,
+    "log_glob": v.log_glob,
+    "one_line": v.one_line,
+    "apt_url": v.apt_url,
+    "apt_suite": v.apt_suite,
+    "apt_component": v.apt_component,
+    "apt_key": v.apt_key,
+    "file_name": v.file_name,
+    "unit_name": v.unit_name,
 }
 
 CHECKS = dict(ELEMENT_CHECKS, **WHOLE_VALUE_CHECKS)

@@ -14,27 +14,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
-from ansible.module_utils.common.validation import check_type_bool, check_type_int, check_type_list
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 # Values of privateai_fabric.type (and of rdma_fabric_type / network_operator_fabric_type that follow it).
 FABRIC_TYPES = ("infiniband", "roce", "none")
 # The one fallback when the inventory has no privateai_fabric.type: no RDMA fabric is configured.
 FABRIC_TYPE_FALLBACK = "none"
 
-# A Linux interface name as the stage writes it into networkd Name=, a netplan key, a systemd device unit name and
-# the whitespace-separated SR-IOV configuration: at most 15 characters (IFNAMSIZ), no whitespace, '/' or ':'.
-INTERFACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$")
-# A fabric network name, used in file names (60-privateai-rdma-<name>.network) and comments.
-NETWORK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
-# A kernel module name as modules-load.d reads it (one per line).
-MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-# A systemd unit name without its .service suffix.
-UNIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,200}$")
-# An absolute path that may appear unquoted in a unit's ExecStart, a shell script or a configuration line.
-PATH_RE = re.compile(r"^/[A-Za-z0-9_.+/-]*[A-Za-z0-9_+-]$")
-
+# What each kind of value must be, as the network stage words its problems. The rules are validate.py's:
+# interface names as the stage writes them into networkd Name=, a netplan key, a systemd device unit name and the
+# whitespace-separated SR-IOV configuration; network names become part of file names
+# (60-privateai-rdma-<name>.network); modules go one per line into modules-load.d; the unit name is written
+# without its .service suffix (the role adds it); paths stand unquoted in ExecStart, a script or a configuration line.
 HINTS = {
     "interface": "an interface name of at most 15 letters, digits, '.', '_' or '-', as `ip -br link` shows it",
     "network_name": "a name of letters, digits, '.', '_' or '-' (it becomes part of a file name)",
@@ -42,29 +33,39 @@ HINTS = {
     "unit": "a systemd unit name of letters, digits, '.', '_', '@' or '-', without .service",
     "path": "an absolute path of letters, digits, '.', '_', '+', '-' and '/' (no spaces or quotes)",
 }
-_PATTERNS = {
-    "interface": INTERFACE_RE,
-    "network_name": NETWORK_NAME_RE,
-    "module": MODULE_RE,
-    "unit": UNIT_RE,
-    "path": PATH_RE,
+
+
+def _unit_without_suffix(value):
+    """The sriov role appends .service itself, so a name that already ends in it would become x.service.service."""
+    if v.unit_name(value) is None and not value.endswith(".service"):
+        return None
+    return HINTS["unit"]
+
+
+_RULES = {
+    "interface": v.interface_name,
+    "network_name": v.file_name_part,
+    "module": v.kernel_module,
+    "unit": _unit_without_suffix,
+    "path": v.plain_path,
 }
 
 
 def syntax_problem(kind, variable, value):
     """None when value is a valid `kind`, else a problem naming the variable, the value and what it must be."""
-    if isinstance(value, str) and _PATTERNS[kind].match(value) and ".." not in value.split("/"):
+    if _RULES[kind](value) is None:
         return None
     return "%s: %r is not %s" % (variable, value, HINTS[kind])
 
 
+# The converters are validate.py's (Ansible's argument-spec conversions); these give the network stage's
+# (value, problem) pairs and its wording, and the bounds its counts have.
+
 def to_int(variable, value, minimum=None, maximum=None):
     """(int, None) or (None, problem). Accepts what Ansible's type int accepts ("4"), refuses booleans."""
     try:
-        if isinstance(value, bool):
-            raise TypeError("a boolean")
-        number = check_type_int(value)
-    except TypeError:
+        number = v.to_int(variable, value)
+    except v.Invalid:
         return None, "%s: %r is not a whole number" % (variable, value)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         if maximum is None:
@@ -80,18 +81,16 @@ def to_int(variable, value, minimum=None, maximum=None):
 def to_bool(variable, value):
     """(bool, None) or (None, problem). Accepts what Ansible's type bool accepts (yes/no, true/false, on/off, 1/0)."""
     try:
-        return check_type_bool(value), None
-    except TypeError:
+        return v.to_bool(variable, value), None
+    except v.Invalid:
         return None, "%s: %r is not a boolean (true or false)" % (variable, value)
 
 
 def to_list(variable, value):
     """(list, None) or (None, problem). A string is split at commas, as Ansible's type list does."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()], None
     try:
-        return list(check_type_list(value)), None
-    except TypeError:
+        return v.to_list(variable, value), None
+    except v.Invalid:
         return None, "%s: %r is not a list" % (variable, value)
 
 

@@ -8,6 +8,14 @@ Each ``check_*`` function takes the variable's name (as the user wrote it, e.g. 
 good). Every problem names the variable, the value and the fix. The ``to_*`` converters follow Ansible's own
 argument-spec conversions, so a value YAML typed differently but meaning one thing (the string ``"4"`` for an
 integer, ``"yes"`` for a boolean) is accepted, and anything else (``ture``) is refused instead of read as false.
+
+This module is the one home of the syntax rules and converters: the host roles' check tables (host_input.py,
+through the role_inputs action) and the network stage (network_input.py) use the rules below and only word their
+problems differently. Two forms exist for each rule:
+
+* value rules (``interface_name(value)``, ``kernel_module(value)``, ...) return None when the value is good, else
+  what the value must be ("must be ..."); the host roles' check tables name them;
+* ``check_*(name, value)`` functions return a list of complete problems (the Kubernetes stages).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +24,8 @@ __metaclass__ = type
 
 import ipaddress
 import re
+
+from ansible.module_utils.six import string_types
 
 # Ansible's boolean spellings (ansible.module_utils.parsing.convert_bool), nothing else.
 _TRUE = frozenset(["y", "yes", "on", "1", "true", "t", "1.0"])
@@ -37,7 +47,39 @@ QUANTITY_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki
 # Go time.Duration as cert-manager and most controllers parse it: one or more <number><unit>.
 GO_DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|\u00b5s|ms|s|m|h))+$")
 WHOLE_HOURS_RE = re.compile(r"^[0-9]+h$")
-INTERFACE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
+# A Linux network interface name: at most 15 characters (IFNAMSIZ 16 with its NUL), never '.' or '..', no '/',
+# ':' (an alias label, refused by the kernel) or whitespace. Narrowed further to letters, digits, '_', '.' and
+# '-' without a leading '-', because the name is written into networkd/netplan files, systemd device unit names,
+# whitespace-separated configuration and command lines.
+INTERFACE_RE = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$")
+# A kernel module name (MODULE_NAME_LEN 56 with its NUL): letters, digits, '_' and '-', not starting with '-'
+# (modprobe would read it as an option).
+KERNEL_MODULE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,54}$")
+# A systemd unit name: letters, digits and ':', '_', '.', '@', '-', '\\', with an optional type suffix.
+UNIT_NAME_RE = re.compile(r"^(?=.{1,255}$)[A-Za-z0-9_][A-Za-z0-9:_.@\\-]*$")
+# A name that becomes part of a file name (a fabric network's 60-privateai-rdma-<name>.network).
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
+# An absolute path that may stand unquoted in a unit's ExecStart, a shell script or a configuration line.
+PLAIN_PATH_RE = re.compile(r"^/[A-Za-z0-9_.+/-]*[A-Za-z0-9_+-]$")
+HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# Debian policy 5.6.1: lower case letters, digits, + - . ; at least two characters, starting alphanumeric.
+# An optional :arch qualifier (nvidia-driver:amd64) is allowed.
+DEB_PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$")
+# Debian policy 5.6.12: [epoch:]upstream[-revision]
+APT_VERSION_RE = re.compile(r"^([0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$")
+SYSTEMD_SIZE_RE = re.compile(r"^[0-9]+(\.[0-9]+)?[KMGTPE]?$")
+LOGROTATE_SIZE_RE = re.compile(r"^[0-9]+[kMG]?$")
+_TIMESPAN_UNITS = ("usec", "us", "\u00b5s", "msec", "ms", "seconds", "second", "sec", "s", "minutes", "minute", "min",
+                   "m", "hours", "hour", "hr", "h", "days", "day", "d", "weeks", "week", "w", "months", "month", "M",
+                   "years", "year", "y")
+TIMESPAN_RE = re.compile(r"^(\s*[0-9]+(\.[0-9]+)?\s*(%s)?)+\s*$" % "|".join(re.escape(u) for u in _TIMESPAN_UNITS))
+CALENDAR_RE = re.compile(r"^[A-Za-z0-9*:,./~ +-]+$")
+SYSCTL_KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:/@*-]*$")
+APT_SUITE_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._+~-]*(/[A-Za-z0-9._+~-]*)*/?|/)$")
+APT_COMPONENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+/-]*$")
+APT_URL_RE = re.compile(r"^(https?://[^\s/$.?#][^\s]*|file:/[^\s]*)$")
+FILE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 PCI_ID_RE = re.compile(r"^(0x)?[0-9a-f]{4}$")
 
 
@@ -90,11 +132,14 @@ def to_str(name, value):
 
 
 def to_list(name, value):
-    """A list; a comma-separated string becomes a list (as Ansible's list type does)."""
+    """A list; a comma-separated string becomes a list of its stripped, non-empty items and a number a list of its
+    text (as Ansible's list type does); a mapping, a boolean or None is refused."""
     if isinstance(value, list):
         return value
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
     raise Invalid("%s is %s: give a list" % (name, describe(value)))
 
 
@@ -262,8 +307,9 @@ def hours(name, value):
 
 
 def check_interface_name(name, value):
-    if not isinstance(value, str) or not INTERFACE_RE.match(value):
-        return ["%s is %s: give a network interface name (15 characters at most)" % (name, describe(value))]
+    if interface_name(value) is not None:
+        return ["%s is %s: give a network interface name (15 characters at most of letters, digits, '_', '.' and '-', "
+                "as `ip -br link` shows it)" % (name, describe(value))]
     return []
 
 
@@ -294,3 +340,170 @@ def unknown_keys(name, value, known):
     """Problems for keys of a mapping that are not among ``known`` (a typo would otherwise be ignored)."""
     return ["%s: unknown key %s (known: %s)" % (name, describe(key), ", ".join(known))
             for key in sorted(value, key=str) if key not in known]
+
+
+# Value rules: None when the value is good, else what it must be. The host roles' check tables (host_input.py)
+# name them, network_input.py words their answers as its problems, the check_* functions above use them too.
+
+def _is_text(value):
+    return isinstance(value, string_types)
+
+
+def _matching(name, pattern, must, excluded=()):
+    """A value rule that accepts the strings matching ``pattern`` (except ``excluded``) and answers ``must``."""
+    def rule(value):
+        if _is_text(value) and pattern.match(value) and value not in excluded:
+            return None
+        return must
+    rule.__name__ = name
+    return rule
+
+
+interface_name = _matching("interface_name", INTERFACE_RE,
+                           "must be a network interface name of at most 15 letters, digits, '_', '.' or '-' (not '.' or '..')",
+                           excluded=(".", ".."))
+
+
+kernel_module = _matching("kernel_module", KERNEL_MODULE_RE,
+                          "must be a kernel module name (letters, digits, '_' and '-')")
+
+
+unit_name = _matching("unit_name", UNIT_NAME_RE,
+                      "must be a systemd unit name such as nvidia-dcgm or nvidia-dcgm.service")
+
+
+# A name that becomes part of a file name: letters, digits, '.', '_', '-', 48 characters at most.
+file_name_part = _matching("file_name_part", NAME_RE,
+                           "must be a name of letters, digits, '.', '_' or '-' (it becomes part of a file name)",
+                           excluded=(".", ".."))
+
+
+def hostname(value):
+    """A DNS name (RFC 1123 labels) or an IPv4/IPv6 address."""
+    if not _is_text(value) or not value:
+        return "must be a host name or an IP address"
+    try:
+        ipaddress.ip_address(value)
+        return None
+    except ValueError:
+        pass
+    name = value[:-1] if value.endswith(".") else value
+    if len(name) > 253 or not all(HOST_LABEL_RE.match(label) for label in name.split(".")):
+        return "must be a host name or an IP address (letters, digits, '-' and '.', no spaces or line breaks)"
+    return None
+
+
+deb_package = _matching("deb_package", DEB_PACKAGE_RE,
+                        "must be a Debian package name (lower case letters, digits, '+', '-', '.'; optionally ':<arch>')")
+
+
+def deb_package_pattern(value):
+    """A Debian package name that may hold the roles' placeholders {branch} and {kernel}."""
+    if _is_text(value) and deb_package(value.replace("{branch}", "580").replace("{kernel}", "6.1.0-28-amd64")) is None:
+        return None
+    return "must be a Debian package name (lower case letters, digits, '+', '-', '.'), placeholders {branch} and {kernel} allowed"
+
+
+def apt_version(value):
+    """An exact Debian version, or empty for 'any'."""
+    if value is None or value == "":
+        return None
+    if _is_text(value) and APT_VERSION_RE.match(value):
+        return None
+    return "must be a Debian package version such as 580.95.05-0ubuntu1 (or empty)"
+
+
+systemd_size = _matching("systemd_size", SYSTEMD_SIZE_RE,
+                         "must be a size such as 512M, 4G or 1T (bytes with an optional K, M, G, T, P or E)")
+
+
+logrotate_size = _matching("logrotate_size", LOGROTATE_SIZE_RE,
+                           "must be a logrotate size such as 100k, 500M or 1G")
+
+
+def systemd_timespan(value):
+    if _is_text(value) and value.strip() and TIMESPAN_RE.match(value) and not CONTROL_RE.search(value):
+        return None
+    return "must be a systemd time span such as 1month, 2weeks or 7d"
+
+
+def systemd_calendar(value):
+    """A loose check of an OnCalendar expression: one line of its characters."""
+    if _is_text(value) and value.strip() and CALENDAR_RE.match(value):
+        return None
+    return "must be one systemd calendar expression such as hourly or *-*-* 03:00:00"
+
+
+def absolute_path(value):
+    """An absolute path without whitespace, control characters or a '..' component."""
+    if _is_text(value) and value.startswith("/") and not re.search(r"\s|[\x00-\x1f\x7f]", value) \
+            and "/../" not in value + "/":
+        return None
+    return "must be an absolute path without spaces, line breaks or '..'"
+
+
+def plain_path(value):
+    """An absolute path that may stand unquoted in a unit's ExecStart or a shell script: letters, digits, '.', '_',
+    '+', '-' and '/', no '..' component, no trailing '/'."""
+    if absolute_path(value) is None and PLAIN_PATH_RE.match(value):
+        return None
+    return "must be an absolute path of letters, digits, '.', '_', '+', '-' and '/' (no spaces, quotes or '..')"
+
+
+def log_glob(value):
+    """A logrotate path or glob: absolute, no whitespace (logrotate splits on it), no braces (they open a block)."""
+    if absolute_path(value) is None and not re.search(r"[{}\"']", value):
+        return None
+    return "must be an absolute path or glob without spaces, quotes, braces or line breaks"
+
+
+def one_line(value):
+    """Free text that goes verbatim into one line of a file or a command: printable, no line break."""
+    if _is_text(value) and not CONTROL_RE.search(value):
+        return None
+    return "must be one line of text (no line breaks or control characters)"
+
+
+apt_url = _matching("apt_url", APT_URL_RE,
+                    "must be a repository URL starting with http://, https:// or file:/ without spaces")
+
+
+apt_suite = _matching("apt_suite", APT_SUITE_RE,
+                      "must be a suite such as bookworm, a path such as debian12/x86_64/ or the flat suite /")
+
+
+apt_component = _matching("apt_component", APT_COMPONENT_RE,
+                          "must be a component name such as main (letters, digits, '.', '_', '-')")
+
+
+def apt_key(value):
+    """A signing key given as a URL, an absolute path on the node, or an armoured block."""
+    if not _is_text(value) or not value.strip():
+        return "must be a key URL, an absolute path on the node or an armoured PGP block"
+    text = value.strip()
+    if text.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----") and text.endswith("-----END PGP PUBLIC KEY BLOCK-----"):
+        return None
+    if apt_url(text) is None or absolute_path(text) is None:
+        return None
+    return "must be a key URL, an absolute path on the node or an armoured PGP block"
+
+
+file_name = _matching("file_name", FILE_NAME_RE,
+                      "must be a file name of lower case letters, digits, '.', '_' and '-'")
+
+
+sysctl_key = _matching("sysctl_key", SYSCTL_KEY_RE,
+                       "must be a kernel parameter name (such as net.ipv4.ip_forward)")
+
+
+def positive(value):
+    """A count or a number of seconds whose zero means something dangerous (Ansible's 'no limit')."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return None
+    return "must be a whole number of at least 1"
+
+
+def not_negative(value):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return "must be a whole number of at least 0"

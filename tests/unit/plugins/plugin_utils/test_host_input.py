@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import host_input
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
@@ -40,6 +41,7 @@ CASES = [
     ("kernel_module", "br netfilter", False),
     ("kernel_module", "overlay\ntcp_bbr", False),
     ("kernel_module", "../evil", False),
+    ("kernel_module", "-r", False),           # would read as an option of modprobe
     ("deb_package", "nvidia-driver-580", True),
     ("deb_package", "libnvidia-compute-580:amd64", True),
     ("deb_package", "g++", True),
@@ -252,3 +254,13 @@ def test_role_defaults_pass_their_own_checks(role):
     assert problems == []
     # every option that ends in a file or a command has a check
     assert set(checks) <= set(options)
+
+
+@pytest.mark.parametrize("check", sorted(host_input.ELEMENT_CHECKS))
+def test_shared_rules_come_from_validate(check):
+    """Only the host roles' own checks (chrony arguments) live here; every other rule is validate.py's."""
+    function = host_input.ELEMENT_CHECKS[check]
+    if check.startswith("chrony_"):
+        assert function.__module__ == host_input.__name__
+    else:
+        assert function is getattr(v, check)

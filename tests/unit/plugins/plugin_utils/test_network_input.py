@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import network_input as ni
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 # kind, value, accepted
 SYNTAX_CASES = [
@@ -20,12 +21,17 @@ SYNTAX_CASES = [
     ("interface", "ib0\nName=eth0", False),
     ("interface", 0, False),
     ("interface", "", False),
+    ("interface", "..", False),
+    ("interface", "-ib0", False),
+    ("interface", "_ib0", True),            # the kernel's rule (validate.py), was refused by a stricter copy
     ("network_name", "ib-rail0", True),
     ("network_name", "rail/0", False),
     ("network_name", "..", False),
     ("module", "mlx5_ib", True),
     ("module", "nvidia-peermem", True),
     ("module", "mlx5_ib ib_umad", False),
+    ("module", "a" * 56, False),            # MODULE_NAME_LEN, was accepted by a looser copy
+    ("unit", "privateai-sriov-vfs.service", False),  # the role appends .service itself
     ("unit", "privateai-sriov-vfs", True),
     ("unit", "vfs@ib0", True),
     ("unit", "vfs service", False),
@@ -115,3 +121,12 @@ def test_good_role_values_have_no_problem():
 def test_an_unknown_variable_is_a_programming_error():
     with pytest.raises(ValueError, match="no check is known for rdma_stack"):
         ni.role_value_problems({"rdma_stack": "inbox"})
+
+
+@pytest.mark.parametrize("kind, rule", [("interface", "interface_name"), ("module", "kernel_module"),
+                                        ("path", "plain_path"), ("network_name", "file_name_part")])
+@pytest.mark.parametrize("value", ["ib0", "_ib0", "-ib0", ".", "..", "ib0:1", "x" * 15, "x" * 16, "mlx5_ib", "a" * 56,
+                                   "/etc/x.conf", "/etc/../x", "ib 0", 7])
+def test_rules_are_validate_rules(kind, rule, value):
+    """The network stage has no rule of its own: it agrees with validate.py on every value."""
+    assert (ni.syntax_problem(kind, "x", value) is None) == (getattr(v, rule)(value) is None)

@@ -55,6 +55,7 @@ CHECK_CASES = [
     (v.check_go_duration, "1d", False),
     (v.check_interface_name, "ibp24s0", True),
     (v.check_interface_name, "a-very-long-interface-name", False),
+    (v.check_interface_name, "ib0:1", False),
     (v.check_pci_id, "15b3", True),
     (v.check_pci_id, 1017, True),
     (v.check_pci_id, "0x15B3", True),
@@ -101,6 +102,17 @@ CONVERT_CASES = [
     (v.to_list, ["a"], ["a"]),
     (v.to_list, "a, b", ["a", "b"]),
     (v.to_list, {"a": 1}, None),
+    (v.to_list, "a,,b ,", ["a", "b"]),
+    (v.to_list, 4, ["4"]),              # Ansible's list type: a number becomes a one-item list of its text
+    (v.to_list, True, None),
+    (v.to_list, None, None),
+    (v.to_bool, "no", False),
+    (v.to_bool, " ON ", True),
+    (v.to_bool, 1.0, True),
+    (v.to_bool, None, None),
+    (v.to_bool, [], None),
+    (v.to_int, "4.5", None),
+    (v.to_int, "4_0", None),
     (v.to_dict, {}, {}),
     (v.to_dict, [], None),
 ]
@@ -155,3 +167,63 @@ def test_reader_gathers_every_problem_and_reports_unread_names():
 def test_unknown_keys():
     assert v.unknown_keys("t", {"key": 1}, ("key", "value")) == []
     assert v.unknown_keys("t", {"kye": 1}, ("key", "value")) == ["t: unknown key 'kye' (known: key, value)"]
+
+
+# The one rule per thing (validate.py value rules), asserted here so that a rule changed for one stage is seen
+# changing for all of them. (rule, value, good)
+RULE_CASES = [
+    (v.interface_name, "ibp1s0", True),
+    (v.interface_name, "ens1f0np0.100", True),
+    (v.interface_name, "x" * 15, True),              # IFNAMSIZ 16 with the NUL
+    (v.interface_name, "x" * 16, False),
+    (v.interface_name, "_ib0", True),
+    (v.interface_name, ".", False),
+    (v.interface_name, "..", False),
+    (v.interface_name, "ib/0", False),
+    (v.interface_name, "ib0:1", False),              # an alias label; the kernel refuses ':'
+    (v.interface_name, "ib 0", False),
+    (v.interface_name, "ib0\tx", False),
+    (v.interface_name, "-ib0", False),               # would read as an option of ip(8)
+    (v.interface_name, "", False),
+    (v.interface_name, 0, False),
+    (v.kernel_module, "mlx5_ib", True),
+    (v.kernel_module, "nvidia-peermem", True),
+    (v.kernel_module, "a" * 55, True),               # MODULE_NAME_LEN 56 with the NUL
+    (v.kernel_module, "a" * 56, False),
+    (v.kernel_module, "-r", False),                  # would read as an option of modprobe
+    (v.kernel_module, "mlx5 ib", False),
+    (v.kernel_module, "../evil", False),
+    (v.kernel_module, "mlx5.ib", False),
+    (v.unit_name, "nvidia-dcgm", True),
+    (v.unit_name, "vfs@ib0.service", True),
+    (v.unit_name, "vfs;reboot", False),
+    (v.unit_name, "a" * 256, False),
+    (v.file_name_part, "ib-rail0", True),
+    (v.file_name_part, "..", False),
+    (v.file_name_part, "rail/0", False),
+    (v.absolute_path, "/etc/x y", False),
+    (v.absolute_path, "/etc/a/..", False),
+    (v.absolute_path, "/etc/a..b", True),
+    (v.plain_path, "/usr/local/libexec/privateai-sriov-vfs", True),
+    (v.plain_path, "/etc/$(reboot)", False),
+    (v.plain_path, "/etc/dir/", False),
+    (v.plain_path, "/etc/../shadow", False),
+    (v.plain_path, 5, False),
+    (v.hostname, "ntp1.example.org", True),
+    (v.hostname, "fd00::1", True),
+    (v.hostname, "ntp1 ntp2", False),
+    (v.sysctl_key, "net.ipv4.ip_forward", True),
+    (v.sysctl_key, "net.core.somaxconn\nkernel.panic", False),
+    (v.positive, 1, True),
+    (v.positive, True, False),
+    (v.not_negative, -1, False),
+]
+
+
+@pytest.mark.parametrize("rule, value, good", RULE_CASES, ids=["%s-%r" % (c[0].__name__, c[1]) for c in RULE_CASES])
+def test_value_rules(rule, value, good):
+    answer = rule(value)
+    if good:
+        assert answer is None
+    else:
+        assert answer.startswith("must be "), answer
