@@ -495,10 +495,39 @@ def smallest_hardware(model, entry, engine, options, site_gpu=None):
 
 # ---------------------------------------------------------------------------------------------------- flags
 
+# The flags that say the same thing in both engines' spelling, in the order they are written.
+_ENGINE_SPELLING = {
+    "vllm": {"kv_fp8": ["--kv-cache-dtype", "fp8"], "pooling": ["--runner", "pooling"],
+             "tools": ["--enable-auto-tool-choice", "--tool-call-parser"]},
+    "sglang": {"kv_fp8": ["--kv-cache-dtype", "fp8_e4m3"], "pooling": ["--is-embedding"],
+               "tools": ["--tool-call-parser"]},
+}
+
+
+def _model_flags(model, fit, engine):
+    """KV cache dtype, quantization, dtype, remote code, pooling runner and parsers, as the engine spells them."""
+    spelling, parsers = _ENGINE_SPELLING[engine], cat.PARSERS[engine]
+    args = []
+    if fit["kv_cache_dtype"] == "fp8":
+        args += spelling["kv_fp8"]
+    if fit["quantize_fp8"]:
+        args += ["--quantization", "fp8"]
+    if model["native_dtype"] == "fp32":
+        args += ["--dtype", "float16"]
+    if model["trust_remote_code"]:
+        args += ["--trust-remote-code"]
+    if model["kind"] in ("embedding", "rerank"):
+        args += spelling["pooling"]
+    if model["reasoning_parser"]:
+        args += ["--reasoning-parser", parsers["reasoning"][model["reasoning_parser"]]]
+    if model["tool_parser"]:
+        args += spelling["tools"] + [parsers["tool"][model["tool_parser"]]]
+    return args
+
+
 def engine_command(model, name, fit, engine):
     """(command, args, env, env_from_secret) of the engine for one replica (the leader of a multi-node one)."""
     layout = fit["layout"]
-    parsers = cat.PARSERS[engine]
     env, secret_env = {}, {}
     if engine == "vllm":
         command = ["vllm", "serve", model["repo"]]
@@ -514,20 +543,7 @@ def engine_command(model, name, fit, engine):
             args += ["--distributed-executor-backend", "ray"]
         args += ["--max-model-len", str(fit["max_model_len"]),
                  "--gpu-memory-utilization", "%.2f" % fit["gpu_memory_utilization"]]
-        if fit["kv_cache_dtype"] == "fp8":
-            args += ["--kv-cache-dtype", "fp8"]
-        if fit["quantize_fp8"]:
-            args += ["--quantization", "fp8"]
-        if model["native_dtype"] == "fp32":
-            args += ["--dtype", "float16"]
-        if model["trust_remote_code"]:
-            args += ["--trust-remote-code"]
-        if model["kind"] in ("embedding", "rerank"):
-            args += ["--runner", "pooling"]
-        if model["reasoning_parser"]:
-            args += ["--reasoning-parser", parsers["reasoning"][model["reasoning_parser"]]]
-        if model["tool_parser"]:
-            args += ["--enable-auto-tool-choice", "--tool-call-parser", parsers["tool"][model["tool_parser"]]]
+        args += _model_flags(model, fit, engine)
         secret_env["VLLM_API_KEY"] = "api-key"
     else:
         command = ["python3", "-m", "sglang.launch_server"]
@@ -543,20 +559,7 @@ def engine_command(model, name, fit, engine):
                      "--dist-init-addr", "$(LWS_LEADER_ADDRESS):5000"]
         args += ["--context-length", str(fit["max_model_len"]),
                  "--mem-fraction-static", "%.2f" % fit["gpu_memory_utilization"]]
-        if fit["kv_cache_dtype"] == "fp8":
-            args += ["--kv-cache-dtype", "fp8_e4m3"]
-        if fit["quantize_fp8"]:
-            args += ["--quantization", "fp8"]
-        if model["native_dtype"] == "fp32":
-            args += ["--dtype", "float16"]
-        if model["trust_remote_code"]:
-            args += ["--trust-remote-code"]
-        if model["kind"] in ("embedding", "rerank"):
-            args += ["--is-embedding"]
-        if model["reasoning_parser"]:
-            args += ["--reasoning-parser", parsers["reasoning"][model["reasoning_parser"]]]
-        if model["tool_parser"]:
-            args += ["--tool-call-parser", parsers["tool"][model["tool_parser"]]]
+        args += _model_flags(model, fit, engine)
         args += ["--api-key", "$(SGLANG_API_KEY)"]
         secret_env["SGLANG_API_KEY"] = "api-key"
     return command, args, env, secret_env
