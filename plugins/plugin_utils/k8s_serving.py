@@ -127,6 +127,8 @@ def _read(reader):
         s[key] = reader.read(key, v.to_str)
         if s[key] is not None:
             reader.add(v.check_dns_subdomain(key, s[key]))
+    # Read by the role's lookup (the key's file on the control node); never written into a manifest.
+    s["api_key_file"] = reader.read("model_serving_api_key_file", v.to_str)
     s["gpu_product_selector"] = reader.read("model_serving_gpu_product_selector", v.to_bool)
     s["node_selector"] = reader.read("model_serving_node_selector", v.to_dict)
     if s["node_selector"] is not None:

@@ -87,7 +87,10 @@ def _command(inventory, render_dir, extra, mode, playbooks):
     assert os.path.isdir(os.path.join(REPO, "inventories", inventory)), "no inventory %s" % inventory
     cmd = [os.path.join(BIN, "ansible-playbook")] + list(playbooks) + [
         "-i", os.path.join(REPO, "inventories", inventory),
-        "-e", "privateai_k8s_mode=%s" % mode, "-e", "privateai_render_dir=%s" % render_dir]
+        "-e", "privateai_k8s_mode=%s" % mode, "-e", "privateai_render_dir=%s" % render_dir,
+        # The serving API key is generated where the Secret is written (apply mode): beside the render, not into
+        # the inventory's credentials directory of the checkout.
+        "-e", "model_serving_api_key_file=%s.serving-api-key" % render_dir]
     for item in extra:
         cmd += ["-e", item if isinstance(item, str) else json.dumps(item)]
     return cmd
@@ -107,6 +110,11 @@ def run_playbook(inventory, render_dir, *extra, env=None, playbook=None, mode="r
     playbooks = [playbook] if playbook else [os.path.join(REPO, p) for p, _stages in K8S_PLAYBOOKS]
     return subprocess.run(_command(inventory, render_dir, extra, mode, playbooks), cwd=REPO,
                           env=_env(json_output, env), capture_output=True, text=True, timeout=600, check=False)
+
+
+def run_one_playbook(playbook, inventory, render_dir, *extra):
+    """Run one stage playbook (a path relative to the repository) in render mode; returns the CompletedProcess."""
+    return run_playbook(inventory, render_dir, *extra, playbook=os.path.join(REPO, playbook))
 
 
 def tree(root):

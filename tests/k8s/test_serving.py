@@ -8,7 +8,12 @@ read-only weights; a plan the planner refuses renders nothing."""
 import os
 
 import checks
-from conftest import rendered_files, run_playbook
+from conftest import rendered_files, run_one_playbook
+
+
+def _run_serving(inventory, render_dir, *extra):
+    """The model serving playbook alone."""
+    return run_one_playbook("playbooks/model_serving.yml", inventory, render_dir, *extra)
 
 
 def _objects(render_dir, kind):
@@ -107,9 +112,35 @@ def test_variant_service_monitors_and_mirrored_images(renders):
 def test_refused_plan_renders_nothing(tmp_path):
     """DeepSeek-R1 does not fit 4 nodes of 2 A100 80GB: the stage stops before any file, naming model and numbers."""
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod", render_dir, {"model_serving_models": ["deepseek-ai/DeepSeek-R1"]},
-                          playbook=os.path.join(checks.REPO, "playbooks", "model_serving.yml"))
+    result = _run_serving("prod", render_dir, {"model_serving_models": ["deepseek-ai/DeepSeek-R1"]})
     assert result.returncode != 0
     assert "model_serving_models: " in result.stdout and "DeepSeek-R1 cannot be served" in result.stdout
     assert " GB" in result.stdout
     assert not os.path.exists(os.path.join(render_dir, "model_serving"))
+
+
+def test_api_key_generated_once_0600_written_only_on_request_never_logged(tmp_path):
+    import base64
+    render_dir = str(tmp_path / "render")
+    key_file = render_dir + ".serving-api-key"  # conftest points model_serving_api_key_file beside the render
+    result = _run_serving("h200x8-single", render_dir)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert not os.path.exists(key_file)  # render mode without privateai_render_secrets: no key, no Secret file
+    manifests = os.path.join(render_dir, "model_serving", "manifests")
+    assert not [n for n in os.listdir(manifests) if "-secret-" in n]
+
+    for run in (1, 2):
+        result = _run_serving("h200x8-single", render_dir, "privateai_render_secrets=true")
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert os.stat(key_file).st_mode & 0o777 == 0o600
+        key = open(key_file).read().strip()
+        (secret,) = [os.path.join(manifests, n) for n in os.listdir(manifests) if "-secret-" in n]
+        assert os.stat(secret).st_mode & 0o777 == 0o600
+        doc = checks.load_documents(secret)[0]
+        assert checks.validate_manifest(doc) == []
+        assert base64.b64decode(doc["data"]["api-key"]).decode() == key and len(key) == 48
+        assert key not in result.stdout + result.stderr
+        if run == 1:
+            first = key
+        else:
+            assert key == first and "changed=0" in result.stdout  # generated once, read back

@@ -30,6 +30,7 @@ TEMPLATED = {
     "model_serving_tolerate_control_plane": False,
     "model_serving_lws_tolerate_control_plane": False,
     "model_serving_rdma_resource": "rdma/rdma_shared_device",
+    "model_serving_api_key_file": "/nonexistent/serving-api-key",
 }
 
 
