@@ -27,6 +27,7 @@ BIN = os.path.dirname(sys.executable)
 # The Kubernetes stage playbooks in site order, each with the stages it renders (<render_dir>/<stage>/).
 K8S_PLAYBOOKS = (
     ("playbooks/k8s_platform.yml", ("cert_manager", "gpu_operator", "network_operator")),
+    ("playbooks/model_serving.yml", ("model_serving",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])
 STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)
@@ -53,6 +54,11 @@ VARIANT_EXTRA_VARS = {
     "cert_manager_replicas": 2,
     # An inventory's extra chart values reach the chart (test_our_values_reach_the_rendered_objects).
     "gpu_operator_values_extra": {"dcgmExporter": {"serviceMonitor": {"interval": "30s"}}},
+    # Every serving object kind: a ServiceMonitor per model, an image mirror for the engines and the controller.
+    "model_serving_service_monitor": True,
+    "model_serving_image_registry": "registry.example.internal:5000",
+    "model_serving_lws_image_registry": "registry.example.internal:5000",
+    "model_serving_image_pull_secrets": ["mirror-login"],
     "cert_manager_certificates": [
         {"name": "dify", "namespace": "dify", "dns_names": ["dify.example.internal"]},
         {"name": "model-gateway", "namespace": "serving", "dns_names": ["llm.example.internal", "llm"],
@@ -72,15 +78,19 @@ RENDERS = {
 # Rendered a second time, alongside the others, into its own directory: test_render_is_deterministic compares.
 # The variant, since it renders the most (certificates in two namespaces, the SR-IOV network objects, pull secrets).
 AGAIN = "prod-h100x8+variant"
-# Stages that render nothing for a render (the single H200 node has no RDMA fabric).
-EMPTY_STAGES = {"h200x8-single": ("network_operator",)}
+# Stages that render no Helm values for a render (the single H200 node has no RDMA fabric, and its model fits one
+# node: no LeaderWorkerSet controller).
+EMPTY_STAGES = {"h200x8-single": ("network_operator", "model_serving")}
 
 
 def _command(inventory, render_dir, extra, mode, playbooks):
     assert os.path.isdir(os.path.join(REPO, "inventories", inventory)), "no inventory %s" % inventory
     cmd = [os.path.join(BIN, "ansible-playbook")] + list(playbooks) + [
         "-i", os.path.join(REPO, "inventories", inventory),
-        "-e", "privateai_k8s_mode=%s" % mode, "-e", "privateai_render_dir=%s" % render_dir]
+        "-e", "privateai_k8s_mode=%s" % mode, "-e", "privateai_render_dir=%s" % render_dir,
+        # The serving API key is generated where the Secret is written (apply mode): beside the render, not into
+        # the inventory's credentials directory of the checkout.
+        "-e", "model_serving_api_key_file=%s.serving-api-key" % render_dir]
     for item in extra:
         cmd += ["-e", item if isinstance(item, str) else json.dumps(item)]
     return cmd
@@ -100,6 +110,11 @@ def run_playbook(inventory, render_dir, *extra, env=None, playbook=None, mode="r
     playbooks = [playbook] if playbook else [os.path.join(REPO, p) for p, _stages in K8S_PLAYBOOKS]
     return subprocess.run(_command(inventory, render_dir, extra, mode, playbooks), cwd=REPO,
                           env=_env(json_output, env), capture_output=True, text=True, timeout=600, check=False)
+
+
+def run_one_playbook(playbook, inventory, render_dir, *extra):
+    """Run one stage playbook (a path relative to the repository) in render mode; returns the CompletedProcess."""
+    return run_playbook(inventory, render_dir, *extra, playbook=os.path.join(REPO, playbook))
 
 
 def tree(root):

@@ -16,11 +16,13 @@ from conftest import EMPTY_STAGES, STAGES, releases, rendered_files
 # dropping a release, fails): {render name: {(apiVersion, kind, name)}}; the objects our values switch on.
 EXPECTED_OBJECTS = {
     "prod": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "cert-manager"),
-             ("apps/v1", "Deployment", "network-operator")},
+             ("apps/v1", "Deployment", "network-operator"), ("apps/v1", "Deployment", "lws-controller-manager")},
     "h200x8-single": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "cert-manager")},
-    "prod-h100x8": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "network-operator")},
+    "prod-h100x8": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"), ("apps/v1", "Deployment", "network-operator"),
+                    ("apps/v1", "Deployment", "lws-controller-manager")},
     "prod-h100x8+variant": {("nvidia.com/v1", "ClusterPolicy", "cluster-policy"),
-                            ("apps/v1", "Deployment", "network-operator")},
+                            ("apps/v1", "Deployment", "network-operator"),
+                            ("apps/v1", "Deployment", "lws-controller-manager")},
 }
 
 
@@ -103,6 +105,8 @@ def test_our_values_reach_the_rendered_objects(renders):
     cert_manager = [o for o in objects["cert-manager"] if o["kind"] == "Deployment" and o["metadata"]["name"] == "cert-manager"][0]
     assert cert_manager["spec"]["replicas"] == 2
     assert cert_manager["spec"]["template"]["spec"]["containers"][0]["image"].startswith("registry.example.internal:5000/")
+    lws = [o for o in objects["lws"] if o["kind"] == "Deployment"][0]["spec"]["template"]["spec"]
+    assert lws["containers"][0]["image"] == "registry.example.internal:5000/lws/lws:v0.10.0"  # the controller's mirror
 
 
 def test_chart_crds_parse(renders):

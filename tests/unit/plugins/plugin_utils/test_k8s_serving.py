@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving as ks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+H100 = {"model": "NVIDIA H100 80GB HBM3", "count_per_node": 8, "memory_gib": 80}
+H200 = {"model": "NVIDIA H200", "count_per_node": 8, "memory_gib": 141}
+A100 = {"model": "NVIDIA A100-SXM4-80GB", "count_per_node": 2, "memory_gib": 80}
+IB = {"type": "infiniband", "rate_gbps": 400, "networks": [{"name": "rail0", "interface": "ibp26s0"}]}
+NO_FABRIC = {"type": "none", "rate_gbps": 0}
+
+# What the templated defaults evaluate to for these tests (the role's defaults read the inventory there).
+TEMPLATED = {
+    "model_serving_expected_gpu": H100,
+    "model_serving_fabric": IB,
+    "model_serving_gpu_hosts": ["gpu01", "gpu02"],
+    "model_serving_tolerate_control_plane": False,
+    "model_serving_lws_tolerate_control_plane": False,
+    "model_serving_rdma_resource": "rdma/rdma_shared_device",
+    "model_serving_api_key_file": "/nonexistent/serving-api-key",
+}
+
+
+def settings(**overrides):
+    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
+        out = yaml.safe_load(handle)
+    out.update(TEMPLATED)
+    out["model_serving_models"] = ["deepseek-ai/DeepSeek-R1"]
+    out.update(overrides)
+    return out
+
+
+def objects(stage, kind):
+    return [m["definition"] for m in stage["manifests"] if m["definition"]["kind"] == kind]
+
+
+def containers(pod_spec):
+    return pod_spec["containers"][0]
+
+
+# (id, overrides, the problem's expected fragments: variable, value, fix)
+BAD_INPUTS = [
+    ("namespace", {"model_serving_namespace": "Serving_1"}, ["model_serving_namespace", "Serving_1"]),
+    ("engine", {"model_serving_engine": "tgi"}, ["model_serving_engine", "tgi", "vllm"]),
+    ("image", {"model_serving_vllm_image": "vllm/vllm-openai:bad tag"}, ["model_serving_vllm_image", "bad tag"]),
+    ("registry", {"model_serving_image_registry": "https://mirror"}, ["model_serving_image_registry", "https://mirror"]),
+    ("storage class", {"model_serving_weights_storage_class": "Ceph FS"}, ["model_serving_weights_storage_class", "Ceph FS"]),
+    ("size", {"model_serving_weights_size": "1 TB"}, ["model_serving_weights_size", "1 TB"]),
+    ("endpoint", {"model_serving_weights_endpoint": "hf-mirror.internal"}, ["model_serving_weights_endpoint", "http"]),
+    ("s3 without uri", {"model_serving_weights_source": "s3"}, ["model_serving_weights_s3_uri", "s3://"]),
+    ("hostpath relative", {"model_serving_weights_source": "hostpath", "model_serving_weights_path": "models"},
+     ["model_serving_weights_path", "models"]),
+    ("nfs without server", {"model_serving_weights_source": "nfs", "model_serving_weights_path": "/export/models"},
+     ["model_serving_weights_nfs_server"]),
+    ("bool", {"model_serving_service_monitor": "ture"}, ["model_serving_service_monitor", "ture"]),
+    ("read rate", {"model_serving_weights_read_gb_per_s": 0}, ["model_serving_weights_read_gb_per_s"]),
+    ("node selector", {"model_serving_node_selector": {"gpu": "a b"}}, ["model_serving_node_selector", "a b"]),
+    ("toleration", {"model_serving_tolerations": [{"key": "x", "operator": "Maybe"}]}, ["model_serving_tolerations[0]", "Maybe"]),
+    ("misspelt", {"model_serving_replica": 2}, ["model_serving_replica", "not a setting"]),
+    ("lws version", {"model_serving_lws_chart_version": "latest please"}, ["model_serving_lws_chart_version"]),
+    ("api key secret", {"model_serving_api_key_secret": "API_KEY"}, ["model_serving_api_key_secret", "API_KEY"]),
+    ("download timeout", {"model_serving_download_timeout": 5}, ["model_serving_download_timeout", "60"]),
+]
+
+
+@pytest.mark.parametrize("overrides, fragments", [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_is_refused_naming_variable_and_value(overrides, fragments):
+    result = ks.serving_stage(settings(**overrides))
+    assert result["stage"] is None
+    assert any(all(f in p for f in fragments) for p in result["problems"]), result["problems"]
+
+
+def test_every_problem_at_once():
+    result = ks.serving_stage(settings(model_serving_namespace="Bad", model_serving_engine="tgi",
+                                       model_serving_weights_size="lots"))
+    assert len(result["problems"]) == 3 and result["stage"] is None
+
+
+# (id, expected_gpu, fabric, hosts, models, fragments of the refusal)
+REFUSED = [
+    ("R1 on 4 nodes of 2 A100", A100, {"type": "infiniband", "rate_gbps": 100, "networks": [{"interface": "ib0"}]},
+     ["gpu01", "gpu02", "gpu03", "gpu04"], ["deepseek-ai/DeepSeek-R1"], ["DeepSeek-R1", "cannot be served", "GB"]),
+    ("R1 on 2 nodes without fabric", H100, NO_FABRIC, ["gpu01", "gpu02"], ["deepseek-ai/DeepSeek-R1"],
+     ["DeepSeek-R1"]),
+    ("unknown model", H200, NO_FABRIC, ["gpu01"], ["not-a-model"], ["not-a-model"]),
+]
+
+
+@pytest.mark.parametrize("gpu, fabric, hosts, models, fragments", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+def test_refused_plan_stops_the_stage_naming_the_model(gpu, fabric, hosts, models, fragments):
+    result = ks.serving_stage(settings(model_serving_expected_gpu=gpu, model_serving_fabric=fabric,
+                                       model_serving_gpu_hosts=hosts, model_serving_models=models))
+    assert result["stage"] is None
+    assert any(p.startswith("model_serving_models: ") and all(f in p for f in fragments) for p in result["problems"]), \
+        result["problems"]
+
+
+def test_no_models_renders_an_empty_stage():
+    result = ks.serving_stage(settings(model_serving_models=[]))
+    assert result["problems"] == [] and result["stage"] == {"name": "model_serving", "releases": [], "manifests": []}
+
+
+def test_disabled_reads_nothing_else():
+    result = ks.serving_stage({"model_serving_enabled": False, "model_serving_lws_enabled": True})
+    assert result["enabled"] is False and result["stage"] is None
+
+
+def test_multi_node_is_a_leaderworkerset_with_rdma_ipc_lock_shm_and_the_controller():
+    stage = ks.serving_stage(settings(), api_key="TEST-DOUBLE-KEY")["stage"]
+    (lws,) = objects(stage, "LeaderWorkerSet")
+    assert objects(stage, "Deployment") == []
+    template = lws["spec"]["leaderWorkerTemplate"]
+    assert template["size"] == 2 and template["restartPolicy"] == "RecreateGroupOnPodRestart"
+    for role in ("leaderTemplate", "workerTemplate"):
+        pod = template[role]["spec"]
+        engine = containers(pod)
+        assert engine["securityContext"]["capabilities"]["add"] == ["IPC_LOCK"]
+        assert engine["resources"]["limits"] == {"nvidia.com/gpu": 8, "rdma/rdma_shared_device": 1}
+        assert {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "20Gi"}} in pod["volumes"]
+        assert {"name": "weights", "mountPath": "/models", "readOnly": True} in engine["volumeMounts"]
+        assert pod["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
+    leader = containers(template["leaderTemplate"]["spec"])
+    env = dict((e["name"], e.get("value")) for e in leader["env"])
+    assert env["NCCL_SOCKET_IFNAME"] == "ibp26s0" and env["GLOO_SOCKET_IFNAME"] == "ibp26s0"
+    assert "/models/deepseek-ai/DeepSeek-R1" in leader["command"]
+    assert "startupProbe" in leader and "startupProbe" not in containers(template["workerTemplate"]["spec"])
+    (release,) = stage["releases"]
+    assert (release["chart"], release["version"], release["namespace"]) == ("lws", "v0.10.0", "lws-system")
+    (secret,) = [m for m in stage["manifests"] if m["definition"]["kind"] == "Secret"]
+    assert secret["secret"] is True
+    assert base64.b64decode(secret["definition"]["data"]["api-key"]).decode() == "TEST-DOUBLE-KEY"
+
+
+def test_single_node_is_a_deployment_without_rdma_and_without_the_controller():
+    stage = ks.serving_stage(settings(model_serving_expected_gpu=H200, model_serving_fabric=NO_FABRIC,
+                                      model_serving_gpu_hosts=["gpu01"]))["stage"]
+    (deployment,) = objects(stage, "Deployment")
+    assert objects(stage, "LeaderWorkerSet") == [] and stage["releases"] == []
+    pod = deployment["spec"]["template"]["spec"]
+    engine = containers(pod)
+    assert engine["resources"]["limits"] == {"nvidia.com/gpu": 8}
+    assert "capabilities" not in engine["securityContext"]
+    assert {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "10Gi"}} in pod["volumes"]
+    assert {"name": "weights", "persistentVolumeClaim": {"claimName": "model-weights", "readOnly": True}} in pod["volumes"]
+    probe = engine["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= 1980  # the plan's budget for R1 on one node
+
+
+# (id, overrides, the registry-replaced image)
+IMAGES = [
+    ("upstream", {}, "docker.io/vllm/vllm-openai:v0.11.0"),
+    ("mirror", {"model_serving_image_registry": "registry.example.internal:5000"},
+     "registry.example.internal:5000/vllm/vllm-openai:v0.11.0"),
+    ("mirror with path", {"model_serving_image_registry": "mirror.internal/docker.io/"},
+     "mirror.internal/docker.io/vllm/vllm-openai:v0.11.0"),
+    ("sglang", {"model_serving_engine": "sglang"}, "docker.io/lmsysorg/sglang:v0.5.3-cu129"),
+]
+
+
+@pytest.mark.parametrize("overrides, image", [c[1:] for c in IMAGES], ids=[c[0] for c in IMAGES])
+def test_images_pinned_and_mirrored(overrides, image):
+    stage = ks.serving_stage(settings(**overrides))["stage"]
+    (lws,) = objects(stage, "LeaderWorkerSet")
+    assert containers(lws["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"])["image"] == image
+
+
+# (id, overrides, PVC and Jobs expected, volume of the engine pods, environment fragment of the Job)
+SOURCES = [
+    ("huggingface mirror", {"model_serving_weights_endpoint": "https://hf-mirror.internal"}, True,
+     {"persistentVolumeClaim": {"claimName": "model-weights", "readOnly": True}}, ("HF_ENDPOINT", "https://hf-mirror.internal")),
+    ("s3", {"model_serving_weights_source": "s3", "model_serving_weights_s3_uri": "s3://models/hf"}, True,
+     {"persistentVolumeClaim": {"claimName": "model-weights", "readOnly": True}}, ("S3_SOURCE", "s3://models/hf/deepseek-ai/DeepSeek-R1")),
+    ("hostpath", {"model_serving_weights_source": "hostpath", "model_serving_weights_path": "/srv/models"}, False,
+     {"hostPath": {"path": "/srv/models", "type": "Directory"}}, None),
+    ("nfs", {"model_serving_weights_source": "nfs", "model_serving_weights_path": "/export/models",
+             "model_serving_weights_nfs_server": "10.0.0.5"}, False,
+     {"nfs": {"server": "10.0.0.5", "path": "/export/models", "readOnly": True}}, None),
+]
+
+
+@pytest.mark.parametrize("overrides, download, volume, job_env", [c[1:] for c in SOURCES], ids=[c[0] for c in SOURCES])
+def test_weights_sources(overrides, download, volume, job_env):
+    stage = ks.serving_stage(settings(**overrides))["stage"]
+    pvcs, jobs = objects(stage, "PersistentVolumeClaim"), objects(stage, "Job")
+    assert bool(pvcs) == download and bool(jobs) == download
+    if download:
+        assert pvcs[0]["spec"]["accessModes"] == ["ReadWriteMany"]
+        assert pvcs[0]["spec"]["storageClassName"] == "ceph-filesystem"
+        env = dict((e["name"], e["value"]) for e in containers(jobs[0]["spec"]["template"]["spec"])["env"])
+        assert env[job_env[0]] == job_env[1]
+    (lws,) = objects(stage, "LeaderWorkerSet")
+    weights = [vol for vol in lws["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]["volumes"] if vol["name"] == "weights"]
+    assert weights == [dict(volume, name="weights")]
+
+
+def test_shared_model_selects_the_device_plugin_config_label():
+    stage = ks.serving_stage(settings(model_serving_expected_gpu=A100, model_serving_gpu_hosts=["gpu01", "gpu02"],
+                                      model_serving_fabric=NO_FABRIC, model_serving_models=["bge-m3"]))["stage"]
+    (deployment,) = objects(stage, "Deployment")
+    assert deployment["spec"]["template"]["spec"]["nodeSelector"]["nvidia.com/device-plugin.config"] == "mps"
+
+
+def test_service_monitor_only_when_asked():
+    assert objects(ks.serving_stage(settings())["stage"], "ServiceMonitor") == []
+    (monitor,) = objects(ks.serving_stage(settings(model_serving_service_monitor=True))["stage"], "ServiceMonitor")
+    (service,) = objects(ks.serving_stage(settings())["stage"], "Service")
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+
+
+@pytest.mark.parametrize("model, label", [("NVIDIA H100 80GB HBM3", "NVIDIA-H100-80GB-HBM3"),
+                                          ("NVIDIA A100-SXM4-80GB", "NVIDIA-A100-SXM4-80GB")])
+def test_gpu_product_label(model, label):
+    assert ks.gpu_product_label(model) == label
