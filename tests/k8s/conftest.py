@@ -27,6 +27,7 @@ BIN = os.path.dirname(sys.executable)
 # The Kubernetes stage playbooks in site order, each with the stages it renders (<render_dir>/<stage>/).
 K8S_PLAYBOOKS = (
     ("playbooks/k8s_platform.yml", ("cert_manager", "gpu_operator", "network_operator")),
+    ("playbooks/storage.yml", ("storage",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])
 STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)
