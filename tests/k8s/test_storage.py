@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The storage stage (roles/rook_ceph) through the real pinned Rook charts: the Ceph custom resources the charts
+make from the rendered values (StorageClasses, encryption, Vault KMS, networks), read from the objects."""
+
+import os
+import sys
+
+import pytest
+
+import chart_render
+from conftest import REPO, releases
+
+# The collection (collections/ansible_collections/privateai/deepseek_dify links to the repository) and the unit
+# tests' helpers.
+sys.path.insert(0, os.path.join(REPO, "collections"))
+sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils"))
+
+import test_k8s_storage as unit  # noqa: E402  (the role defaults as the unit tests read them)
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_storage  # noqa: E402
+
+
+def cluster_objects(render_dir):
+    """{kind: [object]} the rook-ceph-cluster chart renders from the storage stage's values."""
+    found = [(r, v) for stage, r, v in releases(render_dir) if stage == "storage" and r["chart"] == "rook-ceph-cluster"]
+    assert len(found) == 1, found
+    return by_kind(chart_render.render_release(*found[0]))
+
+
+def by_kind(objects):
+    out = {}
+    for obj in objects:
+        out.setdefault(obj["kind"], []).append(obj)
+    return out
+
+
+def test_storage_classes_of_each_inventory(renders):
+    for name in ("prod", "prod-h100x8", "h200x8-single"):
+        objects = cluster_objects(renders[name])
+        classes = dict((o["metadata"]["name"], o) for o in objects["StorageClass"])
+        assert sorted(classes) == ["ceph-block", "ceph-bucket", "ceph-filesystem"], name
+        assert classes["ceph-block"]["provisioner"].endswith("rbd.csi.ceph.com")
+        assert classes["ceph-filesystem"]["provisioner"].endswith("cephfs.csi.ceph.com")
+        assert classes["ceph-bucket"]["provisioner"].endswith("ceph.rook.io/bucket")
+        default = classes["ceph-block"]["metadata"].get("annotations", {}).get("storageclass.kubernetes.io/is-default-class")
+        assert default == "true", name
+
+
+# (render, hosts, replicas, mons)
+SHAPES = [("prod", 4, 3, 3), ("prod-h100x8", 3, 3, 3), ("h200x8-single", 1, 1, 1)]
+
+
+@pytest.mark.parametrize("name,hosts,replicas,mons", SHAPES, ids=[s[0] for s in SHAPES])
+def test_osds_replicas_and_encryption_per_inventory(renders, name, hosts, replicas, mons):
+    objects = cluster_objects(renders[name])
+    spec = objects["CephCluster"][0]["spec"]
+    assert len(spec["storage"]["nodes"]) == hosts and spec["storage"]["useAllDevices"] is False
+    assert all(d["name"].startswith("/dev/disk/by-id/") for n in spec["storage"]["nodes"] for d in n["devices"])
+    assert spec["storage"]["config"]["encryptedDevice"] == "true"
+    assert spec["mon"]["count"] == mons
+    assert objects["CephBlockPool"][0]["spec"]["replicated"]["size"] == replicas
+    assert objects["CephFilesystem"][0]["spec"]["dataPools"][0]["replicated"]["size"] == replicas
+
+
+# (render, addressRanges expected: the subnets of privateai_fabric, or none on a host network)
+NETWORKS = [("prod", ["10.224.0.0/24"]), ("prod-h100x8", ["10.224.0.0/24"]), ("h200x8-single", None)]
+
+
+@pytest.mark.parametrize("name,ranges", NETWORKS, ids=[n[0] for n in NETWORKS])
+def test_ceph_networks_on_the_fabric(renders, name, ranges):
+    network = cluster_objects(renders[name])["CephCluster"][0]["spec"]["network"]
+    assert network["provider"] == "host"
+    if ranges is None:
+        assert "addressRanges" not in network
+    else:
+        assert network["addressRanges"] == {"public": ranges, "cluster": ranges}
+
+
+def test_vault_kms_reaches_the_ceph_cluster():
+    kms = {"address": "https://vault.example.internal:8200", "token_secret": "rook-vault-token",
+           "backend_path": "privateai/ceph", "secret_engine": "kv", "tls_server_name": "vault.example.internal"}
+    result = k8s_storage.rook_ceph_stage(unit.defaults(rook_ceph_kms=kms), unit.nodes(3), unit.FABRIC)
+    assert result["problems"] == []
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph-cluster"][0]
+    objects, problems = chart_render.render_and_validate(release, release["values"])
+    assert problems == []
+    security = by_kind(objects)["CephCluster"][0]["spec"]["security"]["kms"]
+    assert security["tokenSecretName"] == "rook-vault-token"
+    assert security["connectionDetails"] == {"KMS_PROVIDER": "vault", "VAULT_ADDR": "https://vault.example.internal:8200",
+                                             "VAULT_BACKEND_PATH": "privateai/ceph", "VAULT_SECRET_ENGINE": "kv",
+                                             "VAULT_TLS_SERVER_NAME": "vault.example.internal"}
+
+
+def test_mirror_registry_reaches_the_operator_images():
+    result = k8s_storage.rook_ceph_stage(unit.defaults(rook_ceph_image_registry="registry.example.internal:5000"),
+                                         unit.nodes(3), None)
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph"][0]
+    objects, problems = chart_render.render_and_validate(release, release["values"])
+    assert problems == []
+    operator = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "rook-ceph-operator"][0]
+    assert operator["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.internal:5000/rook/ceph:v1.20.6"
