@@ -4,13 +4,14 @@
 """The storage stage (roles/rook_ceph) through the real pinned Rook charts: the Ceph custom resources the charts
 make from the rendered values (StorageClasses, encryption, Vault KMS, networks), read from the objects."""
 
+import json
 import os
 import sys
 
 import pytest
 
 import chart_render
-from conftest import REPO, releases
+from conftest import REPO, releases, run_playbook
 
 # The collection (collections/ansible_collections/privateai/deepseek_dify links to the repository) and the unit
 # tests' helpers.
@@ -101,3 +102,24 @@ def test_mirror_registry_reaches_the_operator_images():
     assert problems == []
     operator = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "rook-ceph-operator"][0]
     assert operator["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.internal:5000/rook/ceph:v1.20.6"
+
+
+def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp_path):
+    """playbooks/storage.yml alone in apply mode: the preflight of k8s_render_apply stops it, as for the platform."""
+    from test_apply_preflight import _assert_nothing_changed, _closed_port, _kubeconfig
+
+    port = _closed_port()
+    server = "https://127.0.0.1:%d" % port
+    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
+    render_dir = str(tmp_path / "render")
+    result = run_playbook("prod", render_dir, "k8s_render_apply_api_timeout=3", "privateai_kubeconfig=" + kubeconfig,
+                          "privateai_kube_context=ops@site", playbook=os.path.join(REPO, "playbooks", "storage.yml"),
+                          mode="apply", json_output=True)
+    report = json.loads(result.stdout[result.stdout.find("{"):])
+    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
+             for play in report["plays"] for t in play["tasks"]]
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and len(failed) == 1, failed
+    assert failed[0][0] == "Assert the cluster, helm and every chart are ready to apply"
+    assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
+    _assert_nothing_changed(result, render_dir, tasks)
