@@ -185,7 +185,6 @@ def rook_ceph_stage(settings, nodes=None, fabric=None):
                     "are %s: give three different names" % ", ".join(ours)])
     # Nodes, replicas, failure domain.
     storage = _nodes(reader, nodes)
-    hosts = len(storage)
     warnings = []
     if not nodes:
         reader.add(["storage_nodes is empty: list the nodes whose disks become OSDs under storage_nodes"])
@@ -210,7 +209,7 @@ def rook_ceph_stage(settings, nodes=None, fabric=None):
     reader.add(fabric_problems)
 
     def build():
-        return _build(common, s, storage, ranges, existing)
+        return _build(common, s, storage, ranges)
 
     result = kp._result(reader, common, build, "rook-ceph")
     result["warnings"] = warnings + result["warnings"]
@@ -245,7 +244,7 @@ def _pool(s):
                                                                   "requireSafeReplicaSize": s["replicas"] > 1}}
 
 
-def _build(common, s, storage, ranges, existing):
+def _build(common, s, storage, ranges):
     namespace = common["namespace"]
     registry = common["image_registry"]
     names = [node["name"] for node in storage]
