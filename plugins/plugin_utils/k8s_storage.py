@@ -240,8 +240,9 @@ def _secret_params(kind, namespace):
 
 
 def _pool(s):
-    return {"failureDomain": s["failure_domain"], "replicated": {"size": s["replicas"],
-                                                                  "requireSafeReplicaSize": s["replicas"] > 1}}
+    # Rook refuses a pool of size 1 that requires a safe replica size.
+    replicated = {"size": s["replicas"], "requireSafeReplicaSize": s["replicas"] > 1}
+    return {"failureDomain": s["failure_domain"], "replicated": replicated}
 
 
 def _build(common, s, storage, ranges):

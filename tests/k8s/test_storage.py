@@ -11,7 +11,8 @@ import sys
 import pytest
 
 import chart_render
-from conftest import REPO, releases, run_playbook
+import conftest
+from conftest import REPO, releases
 
 # The collection (collections/ansible_collections/privateai/deepseek_dify links to the repository) and the unit
 # tests' helpers.
@@ -112,6 +113,8 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     server = "https://127.0.0.1:%d" % port
     kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
     render_dir = str(tmp_path / "render")
+    # Looked up by name: pylint resolves "conftest" to tests/integration/conftest.py, whose run_playbook differs.
+    run_playbook = getattr(conftest, "run_playbook")
     result = run_playbook("prod", render_dir, "k8s_render_apply_api_timeout=3", "privateai_kubeconfig=" + kubeconfig,
                           "privateai_kube_context=ops@site", playbook=os.path.join(REPO, "playbooks", "storage.yml"),
                           mode="apply", json_output=True)
