@@ -6,13 +6,13 @@ make from the rendered values (StorageClasses, encryption, Vault KMS, networks),
 
 import json
 import os
+import subprocess
 import sys
 
 import pytest
 
 import chart_render
-import conftest
-from conftest import REPO, releases
+from conftest import BIN, REPO, releases
 
 # The collection (collections/ansible_collections/privateai/deepseek_dify links to the repository) and the unit
 # tests' helpers.
@@ -113,11 +113,15 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     server = "https://127.0.0.1:%d" % port
     kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
     render_dir = str(tmp_path / "render")
-    # Looked up by name: pylint resolves "conftest" to tests/integration/conftest.py, whose run_playbook differs.
-    run_playbook = getattr(conftest, "run_playbook")
-    result = run_playbook("prod", render_dir, "k8s_render_apply_api_timeout=3", "privateai_kubeconfig=" + kubeconfig,
-                          "privateai_kube_context=ops@site", playbook=os.path.join(REPO, "playbooks", "storage.yml"),
-                          mode="apply", json_output=True)
+    # ansible-playbook directly: pylint takes "conftest" for tests/integration/conftest.py, whose run_playbook differs.
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod")]
+    for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
+                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site"):
+        command += ["-e", extra]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     report = json.loads(result.stdout[result.stdout.find("{"):])
     tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
              for play in report["plays"] for t in play["tasks"]]
