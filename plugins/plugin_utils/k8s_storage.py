@@ -22,6 +22,7 @@ import copy
 import ipaddress
 import os
 
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import chart_values
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
@@ -208,6 +209,8 @@ def rook_ceph_stage(settings, nodes=None, fabric=None):
     ranges, fabric_problems = _fabric_ranges(fabric) if s["fabric_network"] else ([], [])
     reader.add(fabric_problems)
 
+    _check_values_extra(reader, warnings, common, s)
+
     def build():
         return _build(common, s, storage, ranges)
 
@@ -216,6 +219,28 @@ def rook_ceph_stage(settings, nodes=None, fabric=None):
     if result["stage"] is not None:
         result["outputs"] = outputs(common, s)
     return result
+
+
+def _check_values_extra(reader, warnings, common, s):
+    """Helm ignores a values key its chart does not know without a word: every key of the extra values is checked
+    against the chart archive when one is given; without one a warning says it is not checked."""
+    for variable, extra, archive, chart, archive_variable in (
+            ("rook_ceph_values_extra", common["values_extra"], common["chart_archive"], "rook-ceph",
+             "rook_ceph_chart_archive"),
+            ("rook_ceph_cluster_values_extra", s["cluster_values_extra"], s["cluster_chart_archive"],
+             "rook-ceph-cluster", "rook_ceph_cluster_chart_archive")):
+        if not extra:
+            continue
+        if archive and os.path.isfile(archive):
+            try:
+                reference = chart_values.load_archive(archive)
+            except chart_values.ChartError as err:
+                reader.add(["%s is '%s': not a chart archive (%s)" % (archive_variable, archive, err)])
+                continue
+            reader.add(chart_values.unknown_keys(variable, extra, reference))
+        elif not archive:
+            warnings.append("%s is not checked against the chart without %s: set it to the %s %s archive (helm pull) "
+                            "to check every key here" % (variable, archive_variable, chart, common["chart_version"]))
 
 
 def outputs(common, s):

@@ -170,3 +170,37 @@ def test_mirror_registry_reaches_every_image():
 def test_disabled_renders_nothing():
     result = ks.rook_ceph_stage(defaults(rook_ceph_enabled=False), [], None)
     assert result["enabled"] is False and result["stage"] is None and result["problems"] == []
+
+
+CHARTS = os.path.join(os.path.dirname(os.path.realpath(ROOT)), "shared", "charts")  # ../shared/charts
+# (id, variable, archive variable, chart file, extra values, problem expected or None)
+EXTRA = [
+    ("operator key known", "rook_ceph_values_extra", "rook_ceph_chart_archive", "rook-ceph-v1.20.6.tgz",
+     {"logLevel": "DEBUG"}, None),
+    ("operator key misspelt", "rook_ceph_values_extra", "rook_ceph_chart_archive", "rook-ceph-v1.20.6.tgz",
+     {"logLevle": "DEBUG"}, "logLevle"),
+    ("cluster key known", "rook_ceph_cluster_values_extra", "rook_ceph_cluster_chart_archive",
+     "rook-ceph-cluster-v1.20.6.tgz", {"toolbox": {"enabled": True}}, None),
+    ("cluster key misspelt", "rook_ceph_cluster_values_extra", "rook_ceph_cluster_chart_archive",
+     "rook-ceph-cluster-v1.20.6.tgz", {"toolbx": {"enabled": True}}, "toolbx"),
+]
+
+
+@pytest.mark.parametrize("variable,archive_variable,archive,extra,problem", [c[1:] for c in EXTRA],
+                         ids=[c[0] for c in EXTRA])
+def test_extra_values_checked_against_the_chart_archive(variable, archive_variable, archive, extra, problem):
+    path = os.path.join(CHARTS, archive)
+    if not os.path.isfile(path):
+        pytest.skip("chart archive %s not present" % path)
+    result = ks.rook_ceph_stage(defaults(**{variable: extra, archive_variable: path}), nodes(3), None)
+    if problem is None:
+        assert result["problems"] == []
+        assert any(extra.items() <= r["values"].items() for r in result["stage"]["releases"])
+    else:
+        assert any(variable in p and problem in p for p in result["problems"]), result["problems"]
+
+
+def test_extra_values_without_archive_warn():
+    result = ks.rook_ceph_stage(defaults(rook_ceph_values_extra={"logLevel": "DEBUG"}), nodes(3), None)
+    assert result["problems"] == []
+    assert any("rook_ceph_values_extra is not checked" in w for w in result["warnings"]), result["warnings"]
