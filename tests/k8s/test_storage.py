@@ -130,3 +130,28 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     assert failed[0][0] == "Assert the cluster, helm and every chart are ready to apply"
     assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
     _assert_nothing_changed(result, render_dir, tasks)
+
+
+def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
+    """Replicas above the hosts, a Vault KMS without token Secret, a class the site has and a disk render mode
+    cannot place: all named in one failure, nothing written."""
+    render_dir = str(tmp_path / "render")
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod-h100x8"), "-e", "privateai_k8s_mode=render",
+               "-e", "privateai_render_dir=" + render_dir,
+               "-e", json.dumps({"rook_ceph_replicas": 4, "rook_ceph_kms": {"address": "https://vault.example.internal:8200"},
+                                 "rook_ceph_existing_storage_classes": ["ceph-filesystem"],
+                                 # extra vars reach every storage node: each one's disk is refused, by node
+                                 "rook_ceph_devices": ["serial:S64HNE0T200001"]})]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rook_ceph: 6 problem(s)" in output, output[-3000:]
+    for node in ("stor01", "stor02", "stor03"):
+        assert "rook_ceph_devices[0] of node %s.example.internal is 'serial:S64HNE0T200001'" % node in output
+    assert "rook_ceph_replicas is 4 but storage_nodes has 3 host(s)" in output
+    assert "rook_ceph_kms.token_secret is None" in output
+    assert "rook_ceph_filesystem_storage_class is 'ceph-filesystem': the site already has" in output
+    assert not os.path.exists(render_dir), "files were rendered although the input was refused"
