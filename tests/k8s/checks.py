@@ -187,6 +187,15 @@ def _schema_node(schema, key, root):
 FREEFORM_KEYS = frozenset(["nodeSelector", "labels", "annotations", "podAnnotations", "podLabels", "commonLabels",
                            "serviceLabels", "additionalLabels", "resources", "affinity", "securityContext",
                            "containerSecurityContext", "podSecurityContext"])
+# Values subtrees a chart copies whole into a custom resource's spec: their keys are the CRD's, not the chart's, and
+# the real render (chart_render.render_and_validate) validates the resource against the CRD schema in
+# ../shared/schemas, which checks every key below them. {chart folder: key paths, list indexes written [*]}.
+CR_SPEC_KEYS = {
+    # templates/cephcluster.yaml (spec: cephClusterSpec), cephblockpool.yaml, cephfilesystem.yaml and
+    # cephobjectstore.yaml (spec: each item's spec).
+    "rook-ceph-cluster": ("cephClusterSpec", "cephBlockPools[*].spec", "cephFileSystems[*].spec",
+                          "cephObjectStores[*].spec"),
+}
 # Free-form maps that become Kubernetes labels or annotations: their values must be strings (Helm's toYaml writes
 # 1 or true unquoted, and the API server rejects a non-string label or annotation value).
 STRING_MAPS = frozenset(["nodeSelector", "labels", "annotations", "podAnnotations", "podLabels", "commonLabels",
@@ -267,7 +276,9 @@ def check_values_keys(chart, ours, chart_dir, allowlist=()):
     problems = []
 
     def allow(dotted):
-        return any(dotted == key or dotted.startswith(key + ".") for key in allowed)
+        generic = re.sub(r"\[[0-9]+\]", "[*]", dotted)
+        return any(dotted == key or dotted.startswith(key + ".") for key in allowed) or any(
+            generic.startswith(key + ".") for key in CR_SPEC_KEYS.get(chart, ()))
 
     def check_list(key, value, default, dotted, path):
         if key in KUBERNETES_LIST_ITEMS:

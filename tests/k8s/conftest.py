@@ -27,6 +27,7 @@ BIN = os.path.dirname(sys.executable)
 # The Kubernetes stage playbooks in site order, each with the stages it renders (<render_dir>/<stage>/).
 K8S_PLAYBOOKS = (
     ("playbooks/k8s_platform.yml", ("cert_manager", "gpu_operator", "network_operator")),
+    ("playbooks/storage.yml", ("storage",)),
     ("playbooks/model_serving.yml", ("model_serving",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])

@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The storage stage (roles/rook_ceph) through the real pinned Rook charts: the Ceph custom resources the charts
+make from the rendered values (StorageClasses, encryption, Vault KMS, networks), read from the objects."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import chart_render
+from conftest import BIN, REPO, releases
+
+# The collection (collections/ansible_collections/privateai/deepseek_dify links to the repository) and the unit
+# tests' helpers.
+sys.path.insert(0, os.path.join(REPO, "collections"))
+sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils"))
+
+import test_k8s_storage as unit  # noqa: E402  (the role defaults as the unit tests read them)
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_storage  # noqa: E402
+
+
+def cluster_objects(render_dir):
+    """{kind: [object]} the rook-ceph-cluster chart renders from the storage stage's values."""
+    found = [(r, v) for stage, r, v in releases(render_dir) if stage == "storage" and r["chart"] == "rook-ceph-cluster"]
+    assert len(found) == 1, found
+    return by_kind(chart_render.render_release(*found[0]))
+
+
+def by_kind(objects):
+    out = {}
+    for obj in objects:
+        out.setdefault(obj["kind"], []).append(obj)
+    return out
+
+
+def test_storage_classes_of_each_inventory(renders):
+    for name in ("prod", "prod-h100x8", "h200x8-single"):
+        objects = cluster_objects(renders[name])
+        classes = dict((o["metadata"]["name"], o) for o in objects["StorageClass"])
+        assert sorted(classes) == ["ceph-block", "ceph-bucket", "ceph-filesystem"], name
+        assert classes["ceph-block"]["provisioner"].endswith("rbd.csi.ceph.com")
+        assert classes["ceph-filesystem"]["provisioner"].endswith("cephfs.csi.ceph.com")
+        assert classes["ceph-bucket"]["provisioner"].endswith("ceph.rook.io/bucket")
+        default = classes["ceph-block"]["metadata"].get("annotations", {}).get("storageclass.kubernetes.io/is-default-class")
+        assert default == "true", name
+
+
+# (render, hosts, replicas, mons)
+SHAPES = [("prod", 4, 3, 3), ("prod-h100x8", 3, 3, 3), ("h200x8-single", 1, 1, 1)]
+
+
+@pytest.mark.parametrize("name,hosts,replicas,mons", SHAPES, ids=[s[0] for s in SHAPES])
+def test_osds_replicas_and_encryption_per_inventory(renders, name, hosts, replicas, mons):
+    objects = cluster_objects(renders[name])
+    spec = objects["CephCluster"][0]["spec"]
+    assert len(spec["storage"]["nodes"]) == hosts and spec["storage"]["useAllDevices"] is False
+    assert all(d["name"].startswith("/dev/disk/by-id/") for n in spec["storage"]["nodes"] for d in n["devices"])
+    assert spec["storage"]["config"]["encryptedDevice"] == "true"
+    assert spec["mon"]["count"] == mons
+    assert objects["CephBlockPool"][0]["spec"]["replicated"]["size"] == replicas
+    assert objects["CephFilesystem"][0]["spec"]["dataPools"][0]["replicated"]["size"] == replicas
+
+
+# (render, addressRanges expected: the subnets of privateai_fabric, or none on a host network)
+NETWORKS = [("prod", ["10.224.0.0/24"]), ("prod-h100x8", ["10.224.0.0/24"]), ("h200x8-single", None)]
+
+
+@pytest.mark.parametrize("name,ranges", NETWORKS, ids=[n[0] for n in NETWORKS])
+def test_ceph_networks_on_the_fabric(renders, name, ranges):
+    network = cluster_objects(renders[name])["CephCluster"][0]["spec"]["network"]
+    assert network["provider"] == "host"
+    if ranges is None:
+        assert "addressRanges" not in network
+    else:
+        assert network["addressRanges"] == {"public": ranges, "cluster": ranges}
+
+
+def test_vault_kms_reaches_the_ceph_cluster():
+    kms = {"address": "https://vault.example.internal:8200", "token_secret": "rook-vault-token",
+           "backend_path": "privateai/ceph", "secret_engine": "kv", "tls_server_name": "vault.example.internal"}
+    result = k8s_storage.rook_ceph_stage(unit.defaults(rook_ceph_kms=kms), unit.nodes(3), unit.FABRIC)
+    assert result["problems"] == []
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph-cluster"][0]
+    objects, problems = chart_render.render_and_validate(release, release["values"])
+    assert problems == []
+    security = by_kind(objects)["CephCluster"][0]["spec"]["security"]["kms"]
+    assert security["tokenSecretName"] == "rook-vault-token"
+    assert security["connectionDetails"] == {"KMS_PROVIDER": "vault", "VAULT_ADDR": "https://vault.example.internal:8200",
+                                             "VAULT_BACKEND_PATH": "privateai/ceph", "VAULT_SECRET_ENGINE": "kv",
+                                             "VAULT_TLS_SERVER_NAME": "vault.example.internal"}
+
+
+def test_mirror_registry_reaches_the_operator_images():
+    result = k8s_storage.rook_ceph_stage(unit.defaults(rook_ceph_image_registry="registry.example.internal:5000"),
+                                         unit.nodes(3), None)
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph"][0]
+    objects, problems = chart_render.render_and_validate(release, release["values"])
+    assert problems == []
+    operator = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "rook-ceph-operator"][0]
+    assert operator["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.internal:5000/rook/ceph:v1.20.6"
+
+
+def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp_path):
+    """playbooks/storage.yml alone in apply mode: the preflight of k8s_render_apply stops it, as for the platform."""
+    from test_apply_preflight import _assert_nothing_changed, _closed_port, _kubeconfig
+
+    port = _closed_port()
+    server = "https://127.0.0.1:%d" % port
+    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
+    render_dir = str(tmp_path / "render")
+    # ansible-playbook directly: pylint takes "conftest" for tests/integration/conftest.py, whose run_playbook differs.
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod")]
+    for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
+                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site"):
+        command += ["-e", extra]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    report = json.loads(result.stdout[result.stdout.find("{"):])
+    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
+             for play in report["plays"] for t in play["tasks"]]
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and len(failed) == 1, failed
+    assert failed[0][0] == "Assert the cluster, helm and every chart are ready to apply"
+    assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
+    _assert_nothing_changed(result, render_dir, tasks)
+
+
+def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
+    """Replicas above the hosts, a Vault KMS without token Secret, a class the site has and a disk render mode
+    cannot place: all named in one failure, nothing written."""
+    render_dir = str(tmp_path / "render")
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod-h100x8"), "-e", "privateai_k8s_mode=render",
+               "-e", "privateai_render_dir=" + render_dir,
+               "-e", json.dumps({"rook_ceph_replicas": 4, "rook_ceph_kms": {"address": "https://vault.example.internal:8200"},
+                                 "rook_ceph_existing_storage_classes": ["ceph-filesystem"],
+                                 # extra vars reach every storage node: each one's disk is refused, by node
+                                 "rook_ceph_devices": ["serial:S64HNE0T200001"]})]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rook_ceph: 6 problem(s)" in output, output[-3000:]
+    for node in ("stor01", "stor02", "stor03"):
+        assert "rook_ceph_devices[0] of node %s.example.internal is 'serial:S64HNE0T200001'" % node in output
+    assert "rook_ceph_replicas is 4 but storage_nodes has 3 host(s)" in output
+    assert "rook_ceph_kms.token_secret is None" in output
+    assert "rook_ceph_filesystem_storage_class is 'ceph-filesystem': the site already has" in output
+    assert not os.path.exists(render_dir), "files were rendered although the input was refused"
