@@ -58,9 +58,7 @@ def _common(reader, role, chart_default_repo=True):
             reader.add(["%s_release_name is '%s': Helm release names are 53 characters at most" % (role, out["release_name"])])
         else:
             reader.add(v.check_dns_label(role + "_release_name", out["release_name"]))
-    out["namespace"] = reader.read(role + "_namespace", v.to_str)
-    if out["namespace"] is not None:
-        reader.add(v.check_dns_label(role + "_namespace", out["namespace"]))
+    out["namespace"] = reader.read(role + "_namespace", v.to_str, check=v.check_dns_label)
     out["chart_version"] = reader.read(role + "_chart_version", v.to_str)
     if out["chart_version"] is not None and not v.TAG_RE.match(out["chart_version"]):
         reader.add(["%s_chart_version is '%s': give the exact chart version, such as %s"
@@ -78,9 +76,8 @@ def _common(reader, role, chart_default_repo=True):
     out["wait_timeout"] = reader.read(role + "_wait_timeout", v.to_int)
     if out["wait_timeout"] is not None and out["wait_timeout"] < 1:
         reader.add(["%s_wait_timeout is %d: give the seconds helm waits, 1 or more" % (role, out["wait_timeout"])])
-    out["image_registry"] = reader.read(role + "_image_registry", v.to_str)
+    out["image_registry"] = reader.read(role + "_image_registry", v.to_str, check=v.check_registry)
     if out["image_registry"] is not None:
-        reader.add(v.check_registry(role + "_image_registry", out["image_registry"]))
         out["image_registry"] = out["image_registry"].rstrip("/")
     secrets = reader.read(role + "_image_pull_secrets", v.to_list)
     out["image_pull_secrets"] = []
@@ -257,9 +254,7 @@ def cert_manager_stage(settings, credentials_dir=None):
         if not isinstance(org, str) or not org:
             reader.add(["cert_manager_ca_organizations[%d] is %s: give a non-empty string" % (index, v.describe(org))])
     for name in ("cert_manager_ca_secret_name", "cert_manager_cluster_issuer_name"):
-        s[name] = reader.read(name, v.to_str)
-        if s[name] is not None:
-            reader.add(v.check_dns_subdomain(name, s[name]))
+        s[name] = reader.read(name, v.to_str, check=v.check_dns_subdomain)
     hours = {}
     for name in ("cert_manager_ca_duration", "cert_manager_ca_renew_before", "cert_manager_certificate_duration",
                  "cert_manager_certificate_renew_before"):
@@ -424,9 +419,7 @@ def gpu_operator_stage(settings):
     if not common["enabled"]:
         return _result(reader, common, None, "gpu-operator")
     s = {}
-    s["nfd_image_repository"] = reader.read("gpu_operator_nfd_image_repository", v.to_str)
-    if s["nfd_image_repository"] is not None:
-        reader.add(v.check_repository("gpu_operator_nfd_image_repository", s["nfd_image_repository"]))
+    s["nfd_image_repository"] = reader.read("gpu_operator_nfd_image_repository", v.to_str, check=v.check_repository)
     for name in ("driver_enabled", "toolkit_enabled", "cdi_enabled", "nfd_enabled", "dcgm_exporter_enabled",
                  "dcgm_exporter_service_monitor", "mig_manager_enabled"):
         s[name] = reader.read("gpu_operator_" + name, v.to_bool)
@@ -456,12 +449,8 @@ def gpu_operator_stage(settings):
         reader.add(["gpu_operator_sharing is %s but gpu_operator_mig_strategy is %s: the device plugin refuses MPS with "
                     "migStrategy mixed and would crash-loop; use time-slicing or none, or MIG strategy single or none"
                     % (s["sharing"], s["mig_strategy"])])
-    s["device_plugin_config_name"] = reader.read("gpu_operator_device_plugin_config_name", v.to_str)
-    if s["device_plugin_config_name"] is not None:
-        reader.add(v.check_dns_subdomain("gpu_operator_device_plugin_config_name", s["device_plugin_config_name"]))
-    s["operator_node_selector"] = reader.read("gpu_operator_operator_node_selector", v.to_dict)
-    if s["operator_node_selector"] is not None:
-        reader.add(v.check_labels("gpu_operator_operator_node_selector", s["operator_node_selector"]))
+    s["device_plugin_config_name"] = reader.read("gpu_operator_device_plugin_config_name", v.to_str, check=v.check_dns_subdomain)
+    s["operator_node_selector"] = reader.read("gpu_operator_operator_node_selector", v.to_dict, check=v.check_labels)
     s["daemonset_tolerations"] = _tolerations(reader, "gpu_operator_daemonset_tolerations")
 
     def build():
@@ -566,9 +555,7 @@ def network_operator_stage(settings):
         reader.add(["network_operator_fabric_type is '%s': the Network Operator is for an RDMA fabric, set infiniband or "
                     "roce (or privateai_fabric.type), or network_operator_enabled false" % s["fabric_type"]])
         s["fabric_type"] = None
-    s["components_version"] = reader.read("network_operator_components_version", v.to_str)
-    if s["components_version"] is not None:
-        reader.add(v.check_tag("network_operator_components_version", s["components_version"]))
+    s["components_version"] = reader.read("network_operator_components_version", v.to_str, check=v.check_tag)
     s["nfd_enabled"] = reader.read("network_operator_nfd_enabled", v.to_bool)
     s["device_plugin"] = reader.read("network_operator_device_plugin", v.to_choice, ("rdma_shared", "sriov"))
     s["resource_name"] = reader.read("network_operator_resource_name", v.to_str)
@@ -586,14 +573,10 @@ def network_operator_stage(settings):
         if not problems:
             s["sriov_vf_device_ids"].append(v.pci_id(item))
     s["secondary_network"] = reader.read("network_operator_secondary_network", v.to_bool)
-    s["node_selector"] = reader.read("network_operator_node_selector", v.to_dict)
-    if s["node_selector"] is not None:
-        reader.add(v.check_labels("network_operator_node_selector", s["node_selector"]))
+    s["node_selector"] = reader.read("network_operator_node_selector", v.to_dict, check=v.check_labels)
     s["tolerations"] = _tolerations(reader, "network_operator_tolerations")
     for name in ("network_operator_network_name", "network_operator_network_namespace"):
-        s[name] = reader.read(name, v.to_str)
-        if s[name] is not None:
-            reader.add(v.check_dns_label(name, s[name]))
+        s[name] = reader.read(name, v.to_str, check=v.check_dns_label)
     s["ip_pool_subnet"] = reader.read("network_operator_ip_pool_subnet", v.to_str)
     s["ip_pool_gateway"] = reader.read("network_operator_ip_pool_gateway", v.to_str)
     s["ip_pool_per_node_block_size"] = reader.read("network_operator_ip_pool_per_node_block_size", v.to_int)

@@ -70,9 +70,7 @@ def _image(reader, name, registry):
 
 def _read(reader):
     s = {}
-    s["namespace"] = reader.read("model_serving_namespace", v.to_str)
-    if s["namespace"] is not None:
-        reader.add(v.check_dns_label("model_serving_namespace", s["namespace"]))
+    s["namespace"] = reader.read("model_serving_namespace", v.to_str, check=v.check_dns_label)
     s["engine"] = reader.read("model_serving_engine", v.to_choice, ENGINES)
     s["models"] = reader.read("model_serving_models", v.to_list)
     s["registry"] = reader.read("model_serving_image_registry", v.to_str)
@@ -117,27 +115,17 @@ def _read(reader):
     if s["source"] == "nfs" and (not s["nfs_server"] or v.hostname(s["nfs_server"]) and not _is_ip(s["nfs_server"])):
         reader.add(["model_serving_weights_nfs_server is %s but model_serving_weights_source is nfs: give the NFS "
                     "server's host name or IP address" % v.describe(s["nfs_server"])])
-    s["storage_class"] = reader.read("model_serving_weights_storage_class", v.to_str)
-    if s["storage_class"] is not None:
-        reader.add(v.check_dns_subdomain("model_serving_weights_storage_class", s["storage_class"]))
-    s["size"] = reader.read("model_serving_weights_size", v.to_str)
-    if s["size"] is not None:
-        reader.add(v.check_quantity("model_serving_weights_size", s["size"]))
+    s["storage_class"] = reader.read("model_serving_weights_storage_class", v.to_str, check=v.check_dns_subdomain)
+    s["size"] = reader.read("model_serving_weights_size", v.to_str, check=v.check_quantity)
     for key in ("model_serving_weights_pvc_name", "model_serving_api_key_secret"):
-        s[key] = reader.read(key, v.to_str)
-        if s[key] is not None:
-            reader.add(v.check_dns_subdomain(key, s[key]))
+        s[key] = reader.read(key, v.to_str, check=v.check_dns_subdomain)
     # Read by the role's lookup (the key's file on the control node); never written into a manifest.
     s["api_key_file"] = reader.read("model_serving_api_key_file", v.to_str)
     s["gpu_product_selector"] = reader.read("model_serving_gpu_product_selector", v.to_bool)
-    s["node_selector"] = reader.read("model_serving_node_selector", v.to_dict)
-    if s["node_selector"] is not None:
-        reader.add(v.check_labels("model_serving_node_selector", s["node_selector"]))
+    s["node_selector"] = reader.read("model_serving_node_selector", v.to_dict, check=v.check_labels)
     s["tolerations"] = kp._tolerations(reader, "model_serving_tolerations")
     s["tolerate_control_plane"] = reader.read("model_serving_tolerate_control_plane", v.to_bool)
-    s["rdma_resource"] = reader.read("model_serving_rdma_resource", v.to_str)
-    if s["rdma_resource"] is not None:
-        reader.add(v.check_label_key("model_serving_rdma_resource", s["rdma_resource"]))
+    s["rdma_resource"] = reader.read("model_serving_rdma_resource", v.to_str, check=v.check_label_key)
     s["service_monitor"] = reader.read("model_serving_service_monitor", v.to_bool)
     s["weights_read_gb_per_s"] = reader.read("model_serving_weights_read_gb_per_s", _to_float)
     s["download_timeout"] = reader.read("model_serving_download_timeout", v.to_int)

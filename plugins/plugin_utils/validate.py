@@ -160,7 +160,8 @@ def to_choice(name, value, choices):
 class Reader(object):
     """Converts named settings, gathering every problem instead of stopping at the first.
 
-    ``read(name, converter, *args)`` returns the converted value, or None after recording the problem.
+    ``read(name, converter, *args, check=None)`` returns the converted value, or None after recording the problem;
+    ``check(name, value)``, when given, runs on a converted value and its problems are recorded too.
     """
 
     def __init__(self, settings):
@@ -172,16 +173,20 @@ class Reader(object):
         """Settings given but never read: misspelt variable names."""
         return sorted(name for name in self.settings if name not in self.names)
 
-    def read(self, name, converter, *args):
+    def read(self, name, converter, *args, **kwargs):
         self.names.add(name)
         if name not in self.settings:
             self.problems.append("%s is not set (the role's defaults set it; was it removed?)" % name)
             return None
         try:
-            return converter(name, self.settings[name], *args)
+            value = converter(name, self.settings[name], *args)
         except Invalid as err:
             self.problems.append(str(err))
             return None
+        check = kwargs.get("check")
+        if check is not None and value is not None:
+            self.problems.extend(check(name, value))
+        return value
 
     def add(self, problems):
         self.problems.extend(problems)
