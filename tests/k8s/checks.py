@@ -208,6 +208,8 @@ KUBERNETES_LIST_ITEMS = {
                                    "tolerationSeconds": (int,)},
                     {"operator": ("Exists", "Equal"), "effect": ("NoSchedule", "PreferNoSchedule", "NoExecute", "")}),
     "env": ("EnvVar", {"name": (str,), "value": (str,), "valueFrom": (dict,)}, {}),
+    # The dify chart's <component>.extraEnv, written verbatim (toYaml) into the container's env.
+    "extraEnv": ("EnvVar", {"name": (str,), "value": (str,), "valueFrom": (dict,)}, {}),
     "matchExpressions": ("LabelSelectorRequirement", {"key": (str,), "operator": (str,), "values": (list,)},
                          {"operator": ("In", "NotIn", "Exists", "DoesNotExist")}),
     "ingress": ("NetworkPolicyIngressRule", {"from": (list,), "ports": (list,)}, {}),
