@@ -48,7 +48,8 @@ CREDENTIAL_KEYS = {"secret_key": "SECRET_KEY", "plugin_daemon_key": "PLUGIN_DAEM
 PLACEHOLDER = "privateai-placeholder-not-a-secret"
 # What the chart's own Secrets get where it wants a value: the real one comes from our Secrets (env beats envFrom).
 CHART_PLACEHOLDER = "privateai-placeholder-the-real-value-is-in-secret-%s"
-IMAGE_KEYS = ("api", "web", "sandbox", "plugin_daemon", "proxy", "ssrf_proxy", "weaviate", "redis", "postgres")
+IMAGE_KEYS = ("api", "web", "sandbox", "plugin_daemon", "proxy", "ssrf_proxy", "weaviate", "weaviate_init", "redis",
+              "postgres")
 COMPONENTS = ("api", "worker", "beat", "web", "sandbox", "plugin_daemon", "proxy", "ssrf_proxy", "redis", "postgres",
               "weaviate")
 # Values key of each chart component.
@@ -620,6 +621,13 @@ def _backend_env(s, n, component):
     return env
 
 
+def _registry_image(reference):
+    """{registry, repository, tag} of a full image reference (the Bitnami-style image values)."""
+    registry, _slash, path = reference.partition("/")
+    repository, tag = _split(path)
+    return {"registry": registry, "repository": repository, "tag": tag}
+
+
 def _resources(s, key):
     return copy.deepcopy(s["resources"][key])
 
@@ -669,9 +677,10 @@ def _values(common, s, n):
         "pluginDaemon": {"resources": _resources(s, "plugin_daemon"), "shareProcessNamespace": True,
                          "auth": {"serverKey": placeholder, "difyApiKey": placeholder},
                          "extraEnv": _backend_env(s, n, "plugin_daemon")},
-        # Not the bundled Bitnami subcharts: their images moved to an unmaintained legacy repository (2025).
-        "postgresql": {"enabled": False},
-        "redis": {"enabled": False},
+        # Not the bundled Bitnami subcharts: their images moved to an unmaintained legacy repository (2025). Their
+        # image values still feed the chart's `helm test` Jobs (pg_isready, redis-cli): our images carry both tools.
+        "postgresql": {"enabled": False, "image": _registry_image(s["images"]["postgres"])},
+        "redis": {"enabled": False, "image": _registry_image(s["images"]["redis"])},
         "externalPostgres": {"enabled": True, "username": db_user, "password": placeholder, "address": db_host,
                              "port": db_port, "database": {"api": db, "pluginDaemon": plugin_db}},
         "externalRedis": {"enabled": True, "host": redis_host, "port": redis_port, "username": "",
@@ -696,6 +705,9 @@ def _values(common, s, n):
         repo, tag = _split(path)
         values["weaviate"].update({
             "image": {"registry": registry, "repo": repo, "tag": tag, "pullSecrets": list(registry_secrets)},
+            "initContainers": {"sysctlInitContainer": {"image": dict(
+                (k if k != "repository" else "repo", value)
+                for k, value in _registry_image(s["images"]["weaviate_init"]).items())}},
             "storage": {"size": s["weaviate_size"], "storageClassName": s["postgres_storage_class"]},
             "resources": _resources(s, "weaviate"),
             "authentication": {"anonymous_access": {"enabled": False}},

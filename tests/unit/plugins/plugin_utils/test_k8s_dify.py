@@ -66,7 +66,9 @@ def test_defaults_build_the_stage_with_every_part():
     assert set(kinds) >= {"Namespace", "Cluster", "ScheduledBackup", "StatefulSet", "Service", "ConfigMap",
                           "PodDisruptionBudget"}
     v = values(result)
-    assert v["postgresql"] == {"enabled": False} and v["redis"] == {"enabled": False}
+    assert v["postgresql"]["enabled"] is False and v["redis"]["enabled"] is False
+    assert v["postgresql"]["image"] == {"registry": "ghcr.io", "repository": "cloudnative-pg/postgresql",
+                                        "tag": "17.5-standard-bookworm"}
     assert v["externalPostgres"]["address"] == "dify-pg-rw" and v["externalRedis"]["host"] == "dify-redis"
     assert v["externalPgvector"]["enabled"] is True and v["weaviate"] == {"enabled": False}
     assert result["outputs"] == {
