@@ -134,6 +134,12 @@ def _host_of(url):
     return rest.split("/", 1)[0].split(":", 1)[0]
 
 
+def _check_secret_key(reader, name, value):
+    """A key of a Secret (what a secretKeyRef names): letters, digits, '-', '_' and '.'."""
+    if not isinstance(value, str) or not re.match(r"^[-._a-zA-Z0-9]{1,253}$", value):
+        reader.add(["%s is %s: give the key of the Secret (letters, digits, '-', '_' and '.')" % (name, v.describe(value))])
+
+
 def _email(reader, name, value):
     if not isinstance(value, str) or not EMAIL_RE.match(value) or len(value) > 254:
         reader.add(["%s is %s: give the admin's e-mail address, such as admin@example.internal" % (name, v.describe(value))])
@@ -170,9 +176,11 @@ def _s3(reader, name, value):
                     % (name, v.describe(value["bucket"]))])
     if value.get("credentials_secret"):
         reader.add(v.check_dns_subdomain(name + ".credentials_secret", value["credentials_secret"]))
-    for key in ("access_key_key", "secret_key_key", "region"):
-        if key in value and (not isinstance(value[key], str) or not re.match(r"^[-._a-zA-Z0-9]+$", value[key])):
-            reader.add(["%s.%s is %s: give letters, digits, '-', '_' or '.'" % (name, key, v.describe(value[key]))])
+    for key in ("access_key_key", "secret_key_key"):
+        if key in value:
+            _check_secret_key(reader, "%s.%s" % (name, key), value[key])
+    if "region" in value and (not isinstance(value["region"], str) or not re.match(r"^[a-z0-9-]+$", value["region"])):
+        reader.add(["%s.region is %s: give an S3 region such as us-east-1" % (name, v.describe(value["region"]))])
     if "path_style" in value:
         try:
             value["path_style"] = v.to_bool(name + ".path_style", value["path_style"])
@@ -298,10 +306,8 @@ def _read(reader, registry):
                 if key in ext and (not isinstance(ext[key], str) or not PG_NAME_RE.match(ext[key])):
                     reader.add(["dify_postgres_external.%s is %s: give a PostgreSQL name of lower-case letters, digits "
                                 "and '_'" % (key, v.describe(ext[key]))])
-            if "password_key" in ext and (not isinstance(ext["password_key"], str)
-                                          or not re.match(r"^[-._a-zA-Z0-9]+$", ext["password_key"])):
-                reader.add(["dify_postgres_external.password_key is %s: give the key of the Secret holding the password"
-                            % v.describe(ext["password_key"])])
+            if "password_key" in ext:
+                _check_secret_key(reader, "dify_postgres_external.password_key", ext["password_key"])
         s["external_postgres"] = ext
     elif s["backup"] == "s3" and s["backup_s3"] is not None:
         required = dict(S3_REQUIRED)
@@ -322,6 +328,8 @@ def _read(reader, registry):
                 reader.add(["dify_redis_external.host is %s: it %s" % (v.describe(ext["host"]), v.hostname(ext["host"]))])
             if ext.get("password_secret"):
                 reader.add(v.check_dns_subdomain("dify_redis_external.password_secret", ext["password_secret"]))
+            if "password_key" in ext:
+                _check_secret_key(reader, "dify_redis_external.password_key", ext["password_key"])
             try:
                 ext["port"] = v.to_int("dify_redis_external.port", ext.get("port", 6379))
                 ext["use_ssl"] = v.to_bool("dify_redis_external.use_ssl", ext.get("use_ssl", False))
@@ -341,6 +349,8 @@ def _read(reader, registry):
                 _check_url(reader, "dify_qdrant.url", qdrant["url"])
             if qdrant.get("api_key_secret"):
                 reader.add(v.check_dns_subdomain("dify_qdrant.api_key_secret", qdrant["api_key_secret"]))
+            if "api_key_key" in qdrant:
+                _check_secret_key(reader, "dify_qdrant.api_key_key", qdrant["api_key_key"])
         s["qdrant"] = qdrant
 
     # --- files

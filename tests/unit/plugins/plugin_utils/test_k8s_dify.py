@@ -164,6 +164,12 @@ CHOICES = [
                                                              "credentials_secret": "site-s3"}},
      lambda r: [o["metadata"]["name"] for o in objects(r, "ObjectBucketClaim")] == ["dify-pg-backup"]
      and values(r)["externalS3"]["endpoint"] == "https://s3.example.internal"),
+    ("site s3 backup", {"dify_postgres_backup": "s3", "dify_postgres_backup_s3": {
+        "endpoint": "https://s3.example.internal", "bucket": "pg-backup", "credentials_secret": "site-s3",
+        "access_key_key": "AWS_ACCESS_KEY_ID"}},
+     lambda r: [o["metadata"]["name"] for o in objects(r, "ObjectBucketClaim")] == ["dify-files"]
+     and objects(r, "Cluster")[0]["spec"]["backup"]["barmanObjectStore"]["s3Credentials"]["accessKeyId"] == {
+         "name": "site-s3", "key": "AWS_ACCESS_KEY_ID"}),
     ("no backup", {"dify_postgres_backup": "none"},
      lambda r: not objects(r, "ScheduledBackup") and "backup" not in objects(r, "Cluster")[0]["spec"]),
     ("bucket backup", {}, lambda r: objects(r, "Cluster")[0]["spec"]["backup"]["barmanObjectStore"]["destinationPath"]
@@ -199,6 +205,10 @@ BAD = [
      ["dify_plugin_packages[0] is '/nonexistent/openai_api_compatible-0.0.35.difypkg': no such file"]),
     ("plugin package not a difypkg", {"dify_plugin_packages": ["/etc/hostname"]}, ["dify_plugin_packages[0] is '/etc/hostname'"]),
     ("qdrant without url", {"dify_vector_store": "qdrant", "dify_qdrant": {}}, ["dify_qdrant.url is None"]),
+    ("secret key with a space", {"dify_redis_mode": "external", "dify_redis_external": {
+        "host": "redis.example.internal", "password_secret": "r", "password_key": "pass word"}},
+     ["dify_redis_external.password_key is 'pass word': give the key of the Secret"]),
+    ("site s3 backup incomplete", {"dify_postgres_backup": "s3"}, ["dify_postgres_backup_s3.endpoint is None"]),
     ("site s3 incomplete", {"dify_files": "s3", "dify_files_s3": {"bucket": "Bad_Bucket"}},
      ["dify_files_s3.endpoint is None", "dify_files_s3.credentials_secret is None", "dify_files_s3.bucket is 'Bad_Bucket'"]),
     ("unknown image key", {"dify_images": dict(defaults()["dify_images"], agent="x/y:1")}, ["dify_images: unknown key 'agent'"]),
