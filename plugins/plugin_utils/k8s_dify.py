@@ -813,13 +813,13 @@ def _postgres_manifests(common, s, n):
             endpoint, bucket, secret = b["endpoint"], b["bucket"], b["credentials_secret"]
             access, secret_key = b.get("access_key_key", "access_key"), b.get("secret_key_key", "secret_key")
         # CloudNativePG 1.30's in-tree Barman Cloud backup (the Barman Cloud plugin is not among the pinned charts).
-        spec["backup"] = {"retentionPolicy": s["backup_retention"],
-                          "barmanObjectStore": {"destinationPath": "s3://%s/" % bucket, "endpointURL": endpoint,
-                                                "s3Credentials": {"accessKeyId": {"name": secret, "key": access},
-                                                                  "secretAccessKey": {"name": secret, "key": secret_key}},
-                                                "wal": {"compression": "gzip"}, "data": {"compression": "gzip"}}}
-    manifests.append({"phase": "pre", "description": "the Dify database: %d PostgreSQL instance(s) managed by "
-                                                      "CloudNativePG" % s["postgres_instances"],
+        credentials = {"accessKeyId": {"name": secret, "key": access},
+                       "secretAccessKey": {"name": secret, "key": secret_key}}
+        store = {"destinationPath": "s3://%s/" % bucket, "endpointURL": endpoint, "s3Credentials": credentials,
+                 "wal": {"compression": "gzip"}, "data": {"compression": "gzip"}}
+        spec["backup"] = {"retentionPolicy": s["backup_retention"], "barmanObjectStore": store}
+    description = "the Dify database: %d PostgreSQL instance(s) managed by CloudNativePG" % s["postgres_instances"]
+    manifests.append({"phase": "pre", "description": description,
                       "wait": True, "wait_condition": {"type": "Ready", "status": "True"}, "wait_timeout": 900,
                       "definition": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
                                      "metadata": {"name": cluster, "namespace": namespace, "labels": dict(kp.LABELS)},
