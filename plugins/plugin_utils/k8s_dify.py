@@ -831,9 +831,8 @@ def _postgres_manifests(common, s, n):
         db_spec = {"cluster": {"name": cluster}, "name": name, "owner": s["postgres_user"], "ensure": "present"}
         if extensions:
             db_spec["extensions"] = extensions
-        manifests.append({"phase": "pre",
-                          "description": "database %s%s" % (name, " with the pgvector extension" if extensions else
-                                                             " of the plugin daemon"),
+        what = " with the pgvector extension" if extensions else " of the plugin daemon"
+        manifests.append({"phase": "pre", "description": "database %s%s" % (name, what),
                           "definition": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database",
                                          "metadata": {"name": "%s-%s" % (cluster, name.replace("_", "-")),
                                                       "namespace": namespace, "labels": dict(kp.LABELS)},
