@@ -22,6 +22,7 @@ import copy
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_catalog as catalog
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_planner as planner
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving_ops as ops_
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 ENGINES = ("vllm", "sglang")
@@ -184,6 +185,7 @@ def serving_stage(settings, api_key=None):
     if not enabled:
         return out
     s = _read(reader)
+    ops = ops_.read(reader)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
@@ -200,7 +202,21 @@ def serving_stage(settings, api_key=None):
     out["plan"] = result
     out["stage"] = build(s, lws, result, api_key)
     out["outputs"] = outputs(s, result)
+    _operations(out, s, ops, result)
     return out
+
+
+def _operations(out, s, ops, result):
+    """Colours, KEDA and the smoke test's plan (plugins/plugin_utils/k8s_serving_ops.py) on the built stage."""
+    models = result["models"]
+    out["stage"] = ops_.colour_stage(out["stage"], ops["colour"], models)
+    releases, manifests, warnings = ops_.keda(ops, s["namespace"], ops["colour"], models, s["engine"])
+    out["stage"]["releases"] += releases
+    out["stage"]["manifests"] += manifests
+    out["warnings"] += warnings
+    out["colour"] = ops["colour"]
+    out["smoke"] = {"enabled": ops["smoke"], "kubectl": ops["kubectl"],
+                    "models": ops_.smoke_plan(ops, s["namespace"], ops["colour"], models, reasoning_model)}
 
 
 # ------------------------------------------------------------------------------------------------- the build

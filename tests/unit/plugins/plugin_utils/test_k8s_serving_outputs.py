@@ -23,6 +23,7 @@ TEMPLATED = {
     "model_serving_gpu_hosts": ["gpu01", "gpu02"],
     "model_serving_tolerate_control_plane": False,
     "model_serving_lws_tolerate_control_plane": False,
+    "model_serving_keda_tolerate_control_plane": False,
     "model_serving_rdma_resource": "rdma/rdma_shared_device",
     "model_serving_api_key_file": "/nonexistent/serving-api-key",
 }
@@ -59,7 +60,7 @@ def test_each_model_is_published_with_kind_url_and_reasoning(repo, served, kind,
                      "max_model_len": plan["max_model_len"], "reasoning": reasoning}
     # The URL names the Service the stage renders.
     services = [m["definition"] for m in result["stage"]["manifests"] if m["definition"]["kind"] == "Service"]
-    assert [s["metadata"]["name"] for s in services] == [served]
+    assert [s["metadata"]["name"] for s in services] == [served, served + "-blue"]  # the model's, its colour's
     assert services[0]["metadata"]["namespace"] == "llm"
 
 
