@@ -215,6 +215,9 @@ def _operations(out, s, ops, result):
     out["stage"]["manifests"] += manifests
     out["warnings"] += warnings
     out["colour"] = ops["colour"]
+    # What the serving benchmark's Job shares with the engines (playbooks/benchmark_serving.yml).
+    out["bench"] = {"images": s["images"], "weights_volume": _weights_volume(s), "pull_secrets": s["pull_secrets"],
+                    "tolerations": _tolerations(s)}
     out["smoke"] = {"enabled": ops["smoke"], "kubectl": ops["kubectl"],
                     "models": ops_.smoke_plan(ops, s["namespace"], ops["colour"], models, reasoning_model)}
 

@@ -116,3 +116,26 @@ def test_upgrade_against_an_unreachable_api_fails_cleanly(tmp_path):
     assert "no TCP connection to 127.0.0.1:%s" % server.rsplit(":", 1)[1] in out
     assert "sk-upgrade-token-77" not in result.stdout + result.stderr
     assert not os.path.exists(render_dir)
+
+
+def test_benchmark_renders_a_valid_job_against_the_service(tmp_path):
+    render_dir = str(tmp_path / "render")
+    result = run_playbook("prod", render_dir, playbook=os.path.join(checks.REPO, "playbooks/benchmark_serving.yml"))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "results skipped - render mode" in " ".join(result.stdout.split())
+    (job,) = _objects(render_dir, "serving_benchmark", "Job")
+    assert checks.validate_manifest(job) == []
+    script = job["spec"]["template"]["spec"]["containers"][0]["command"][2]
+    # prod's first chat model, through its Service, four concurrencies, random lengths (nothing downloaded).
+    assert script.count("vllm bench serve") == 4
+    assert "--base-url http://deepseek-r1-distill-llama-70b.serving.svc:8000" in script
+    assert "--dataset-name random" in script
+
+
+def test_benchmark_refuses_an_embedding_model(tmp_path):
+    render_dir = str(tmp_path / "render")
+    result = run_playbook("prod", render_dir, "serving_benchmark_model=bge-m3",
+                          playbook=os.path.join(checks.REPO, "playbooks/benchmark_serving.yml"))
+    assert result.returncode != 0
+    assert "serving_benchmark_model is 'bge-m3', a embedding model" in " ".join(result.stdout.split())
+    assert not os.path.exists(os.path.join(render_dir, "serving_benchmark"))
