@@ -48,7 +48,7 @@ _value:
     colour: {description: The colour to deploy (upgrade) or switch back to (rollback), type: str}
     switch: {description: Whether the model Services are switched after the smoke test, type: bool}
     summary: {description: One line saying what happens, type: str}
-    upgrade_stage: {description: "The new colour's stage without the model Services (with C(stage))", type: dict}
+    upgrade_stage: {description: "The new colour's stage without the model Services (with C(stage)); named C(model_serving)", type: dict}
     switch_services: {description: "The model Service definitions of the switch or rollback", type: list, elements: dict}
 """
 
@@ -74,6 +74,10 @@ def serving_upgrade(inputs):
     out = {"problems": su.check_settings(mode, action, inputs.get("colour") or ""), "state": None, "colour": None,
            "switch": False, "summary": "", "upgrade_stage": None, "switch_services": []}
     if out["problems"]:
+        return out
+    if inputs.get("render") and action == "rollback":
+        out["problems"].append("serving_upgrade_action is rollback but privateai_k8s_mode is render: a rollback switches "
+                               "the live Services back; run it in apply mode")
         return out
     if inputs.get("render"):
         # No cluster: render the requested colour (or the other of the inventory's) for review.
@@ -104,8 +108,9 @@ def serving_upgrade(inputs):
         out.update(switch=decision["switch"], summary=decision["summary"])
     else:
         out["problems"] += out["state"]["problems"]
-    out["upgrade_stage"] = dict(su.without_model_services(stage, served) if out["switch"] else stage,
-                                name="model_serving_upgrade")
+    # Named as the stage of playbooks/model_serving.yml: applied with its field manager, so that play and this one
+    # own the same fields (a rolling upgrade changes that play's objects in place).
+    out["upgrade_stage"] = su.without_model_services(stage, served) if out["switch"] else stage
     previous = out["state"]["active"] or (inputs.get("fallback") if inputs.get("render") else None)
     out["switch_services"] = su.switch_services(stage["manifests"], served, previous) if out["switch"] else []
     return out

@@ -56,17 +56,17 @@ def test_upgrade_renders_the_new_colour_beside_the_old_for_review(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     out = " ".join(result.stdout.split())
     assert "smoke test skipped - render mode" in out and "would select the green colour" in out
-    (lws,) = _objects(render_dir, "model_serving_upgrade", "LeaderWorkerSet")
+    (lws,) = _objects(render_dir, "serving-upgrade/model_serving", "LeaderWorkerSet")
     assert lws["metadata"]["name"] == "deepseek-r1-green" and checks.validate_manifest(lws) == []
     for template in ("leaderTemplate", "workerTemplate"):
         assert lws["spec"]["leaderWorkerTemplate"][template]["metadata"]["labels"][LABEL] == "green"
     # The new colour only reaches clients through the switch: its own Service, not the model's.
-    assert [s["metadata"]["name"] for s in _objects(render_dir, "model_serving_upgrade", "Service")] == ["deepseek-r1-green"]
-    (switch,) = _objects(render_dir, "model_serving_switch", "Service")
+    assert [s["metadata"]["name"] for s in _objects(render_dir, "serving-upgrade/model_serving", "Service")] == ["deepseek-r1-green"]
+    (switch,) = _objects(render_dir, "serving-upgrade/model_serving_switch", "Service")
     assert checks.validate_manifest(switch) == []
     assert switch["metadata"]["name"] == "deepseek-r1" and switch["spec"]["selector"][LABEL] == "green"
     assert switch["metadata"]["annotations"]["privateai.io/serving-previous-colour"] == "blue"
-    for doc in _objects(render_dir, "model_serving_upgrade", "PodDisruptionBudget"):
+    for doc in _objects(render_dir, "serving-upgrade/model_serving", "PodDisruptionBudget"):
         assert checks.validate_manifest(doc) == [] and doc["metadata"]["name"] == "deepseek-r1-green"
 
 
@@ -76,7 +76,7 @@ def test_upgrade_renders_the_colour_asked_for(tmp_path):
     result = run_playbook("h200x8-single", render_dir, "serving_upgrade_colour=blue",
                           playbook=os.path.join(checks.REPO, "playbooks/serving_upgrade.yml"))
     assert result.returncode == 0, result.stdout[-3000:]
-    (deployment,) = _objects(render_dir, "model_serving_upgrade", "Deployment")
+    (deployment,) = _objects(render_dir, "serving-upgrade/model_serving", "Deployment")
     assert deployment["metadata"]["name"].endswith("-blue") and checks.validate_manifest(deployment) == []
 
 
@@ -87,7 +87,7 @@ def test_bad_upgrade_settings_are_refused_at_once(tmp_path):
     assert result.returncode != 0
     out = " ".join(result.stdout.split())
     assert "2 problem(s)" in out and "serving_upgrade_mode is 'canary'" in out and "serving_upgrade_colour is 'red'" in out
-    assert not os.path.exists(os.path.join(render_dir, "model_serving_upgrade"))
+    assert not os.path.exists(os.path.join(render_dir, "serving-upgrade/model_serving"))
 
 
 def _closed_port():

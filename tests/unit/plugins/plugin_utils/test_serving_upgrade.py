@@ -155,7 +155,7 @@ def test_upgrade_filter_deploys_the_other_colour_without_the_model_service_then_
     second = serving_upgrade(dict(inputs, stage=_stage("green")))
     assert second["problems"] == [] and second["switch"] is True
     names = [m["definition"]["metadata"]["name"] for m in second["upgrade_stage"]["manifests"]]
-    assert names == ["r1-green", "r1-green"] and second["upgrade_stage"]["name"] == "model_serving_upgrade"
+    assert names == ["r1-green", "r1-green"] and second["upgrade_stage"]["name"] == "model_serving"
     (switch,) = second["switch_services"]
     assert switch["spec"]["selector"][LABEL] == "green"
     assert switch["metadata"]["annotations"][PREVIOUS] == "blue"
@@ -203,3 +203,9 @@ def test_rollback_refusals(services, workloads, fragment):
     result = su.rollback_services(services, ["r1"], workloads)
     (problem,) = result["problems"]
     assert fragment in problem and result["services"] == []
+
+
+def test_rollback_in_render_mode_is_refused():
+    (problem,) = serving_upgrade({"action": "rollback", "mode": "bluegreen", "colour": "", "served": ["r1"],
+                                  "render": True, "fallback": "blue"})["problems"]
+    assert "rollback" in problem and "apply mode" in problem
