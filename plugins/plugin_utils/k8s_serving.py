@@ -215,6 +215,7 @@ def _operations(out, s, ops, result):
     out["stage"]["manifests"] += manifests
     out["warnings"] += warnings
     out["colour"] = ops["colour"]
+    out["keda_values_extra"] = (ops["keda"].get("values_extra") or {}) if ops["keda"].get("enabled") else {}
     # What the serving benchmark's Job shares with the engines (playbooks/benchmark_serving.yml).
     out["bench"] = {"images": s["images"], "weights_volume": _weights_volume(s), "pull_secrets": s["pull_secrets"],
                     "tolerations": _tolerations(s)}

@@ -139,3 +139,15 @@ def test_benchmark_refuses_an_embedding_model(tmp_path):
     assert result.returncode != 0
     assert "serving_benchmark_model is 'bge-m3', a embedding model" in " ".join(result.stdout.split())
     assert not os.path.exists(os.path.join(render_dir, "serving_benchmark"))
+
+
+def test_unknown_keda_values_extra_key_is_refused_against_the_chart(tmp_path):
+    import chart_render
+    render_dir = str(tmp_path / "render")
+    result = run_playbook("prod", render_dir, {"model_serving_keda_values_extra": {"operatr": {"replicaCount": 2}},
+                                               "model_serving_keda_chart_archive": chart_render.chart_archive("keda", "2.20.2")},
+                          playbook=os.path.join(checks.REPO, "playbooks/model_serving.yml"))
+    assert result.returncode != 0
+    out = " ".join(result.stdout.split())
+    assert "model_serving_keda_values_extra" in out and "operatr" in out
+    assert not os.path.exists(os.path.join(render_dir, "model_serving"))

@@ -175,3 +175,12 @@ def test_keda_queue_metric_of_sglang():
                                       model_serving_models=["BAAI/bge-m3"]))["stage"]
     (scaled,) = objects(stage, "ScaledObject")
     assert scaled["spec"]["triggers"][0]["metadata"]["query"].startswith("sum(sglang:num_queue_reqs{")
+
+
+def test_keda_extra_values_are_handed_to_the_chart_check_only_when_enabled():
+    extra = {"operator": {"replicaCount": 2}}
+    on = ks.serving_stage(settings(model_serving_keda_enabled=True, model_serving_keda_values_extra=extra))
+    assert on["keda_values_extra"] == extra
+    (release,) = [r for r in on["stage"]["releases"] if r["chart"] == "keda"]
+    assert release["values"]["operator"] == {"replicaCount": 2}
+    assert ks.serving_stage(settings(model_serving_keda_values_extra=extra))["keda_values_extra"] == {}
