@@ -202,17 +202,17 @@ def keda(ops, namespace, colour, models, engine):
         labels = dict(kp.LABELS, **{NAME: model["served_name"], COMPONENT: "autoscaler"})
         if colour:
             labels[COLOUR_LABEL] = colour
+        spec = {"scaleTargetRef": {"apiVersion": ref["api_version"], "kind": ref["kind"], "name": ref["name"]},
+                "minReplicaCount": model["replicas"], "maxReplicaCount": most,
+                "cooldownPeriod": ops["keda_cooldown"], "pollingInterval": 15,
+                "triggers": [{"type": "prometheus",
+                              "metadata": {"serverAddress": ops["keda_prometheus_url"], "query": query,
+                                           "threshold": str(ops["keda_queue_per_replica"])}}]}
         manifests.append({
             "phase": "post",
             "description": "scales %s on its queue (%s over %d per replica), %d to %d replicas"
                            % (ref["name"], metric, ops["keda_queue_per_replica"], model["replicas"], most),
             "definition": {"apiVersion": KEDA_API, "kind": "ScaledObject",
                            "metadata": {"name": ref["name"], "namespace": namespace, "labels": labels},
-                           "spec": {"scaleTargetRef": {"apiVersion": ref["api_version"], "kind": ref["kind"],
-                                                       "name": ref["name"]},
-                                    "minReplicaCount": model["replicas"], "maxReplicaCount": most,
-                                    "cooldownPeriod": ops["keda_cooldown"], "pollingInterval": 15,
-                                    "triggers": [{"type": "prometheus", "metadata": {
-                                        "serverAddress": ops["keda_prometheus_url"], "query": query,
-                                        "threshold": str(ops["keda_queue_per_replica"])}}]}}})
+                           "spec": spec}})
     return [_keda_release(settings)], manifests, warnings

@@ -57,9 +57,9 @@ def setup(tmp_path):
 
 
 def _extra(tmp_path, key_file, embed_url, port, **more):
+    gpu = {"model": "NVIDIA H100 80GB HBM3", "count_per_node": 8, "memory_gib": 80}
     extra = {"privateai_k8s_mode": "apply", "model_serving_api_key_file": str(key_file),
-             "model_serving_models": MODELS, "privateai_expected_gpu": {"model": "NVIDIA H100 80GB HBM3",
-                                                                      "count_per_node": 8, "memory_gib": 80},
+             "model_serving_models": MODELS, "privateai_expected_gpu": gpu,
              "model_serving_gpu_hosts": ["gpu01", "gpu02"], "privateai_fabric": {"type": "none", "rate_gbps": 0},
              "model_serving_kubectl": os.path.join(DOUBLES, "kubectl_port_forward_double.py"),
              "model_serving_smoke_test_urls": {"bge-m3": embed_url}, "model_serving_smoke_test_local_port": port,
@@ -88,8 +88,8 @@ def test_each_model_is_smoke_tested_and_the_port_forwards_stop(setup):
     assert "bge-reranker-v2-m3 (rerank): ranked [0, 1]" in out
     forwards = [json.loads(line) for line in (tmp_path / "kubectl.log").read_text().splitlines()]
     # One port-forward per model without a URL, of its colour Service, on 127.0.0.1, with the inventory's context.
-    assert sorted(f["argv"][-2] for f in forwards) == ["service/bge-reranker-v2-m3-blue",
-                                                     "service/deepseek-r1-distill-qwen-7b-blue"]
+    services = sorted(f["argv"][-2] for f in forwards)
+    assert services == ["service/bge-reranker-v2-m3-blue", "service/deepseek-r1-distill-qwen-7b-blue"]
     for forward in forwards:
         argv = forward["argv"]
         assert argv[:6] == ["--context", "lab-admin", "--namespace", "serving", "port-forward", "--address"]

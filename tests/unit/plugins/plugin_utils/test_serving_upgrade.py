@@ -47,9 +47,9 @@ def deployment(name, replicas, gpus):
 
 def lws(name, replicas, size, gpus):
     pod_spec = {"containers": [{"resources": {"limits": {"nvidia.com/gpu": gpus}}}]}
+    template = {"size": size, "leaderTemplate": {"spec": pod_spec}, "workerTemplate": {"spec": pod_spec}}
     return {"kind": "LeaderWorkerSet", "metadata": {"name": name},
-            "spec": {"replicas": replicas, "leaderWorkerTemplate": {"size": size, "leaderTemplate": {"spec": pod_spec},
-                                                                   "workerTemplate": {"spec": pod_spec}}}}
+            "spec": {"replicas": replicas, "leaderWorkerTemplate": template}}
 
 
 # (id, services, expected active, expected previous, fragment of the problem or None)
