@@ -1,6 +1,6 @@
 """The model serving role's smoke test after apply (roles/model_serving/tasks/smoke_requests.yml), run by
 ansible-playbook on the plan the role builds: a chat model (R1-style) and a reranker reached through port-forwards
-the play starts with a kubectl test double (tests/doubles/kubectl_port_forward_double.py, which serves the OpenAI
+the play starts with a kubectl test double (tests/doubles/kubectl_port_forward_double.sh and .py, which serve the OpenAI
 contract test double on the forwarded port) and stops, an embedding model reached through its given URL
 (model_serving_smoke_test_urls). The workload wait needs a cluster and is not run here (tests/k8s renders it).
 Bounded: three doubles, a few requests, on 127.0.0.1 only.
@@ -61,7 +61,7 @@ def _extra(tmp_path, key_file, embed_url, port, **more):
     extra = {"privateai_k8s_mode": "apply", "model_serving_api_key_file": str(key_file),
              "model_serving_models": MODELS, "privateai_expected_gpu": gpu,
              "model_serving_gpu_hosts": ["gpu01", "gpu02"], "privateai_fabric": {"type": "none", "rate_gbps": 0},
-             "model_serving_kubectl": os.path.join(DOUBLES, "kubectl_port_forward_double.py"),
+             "model_serving_kubectl": os.path.join(DOUBLES, "kubectl_port_forward_double.sh"),
              "model_serving_smoke_test_urls": {"bge-m3": embed_url}, "model_serving_smoke_test_local_port": port,
              "model_serving_smoke_test_timeout": 10, "privateai_kube_context": "lab-admin"}
     extra.update(more)
@@ -70,6 +70,7 @@ def _extra(tmp_path, key_file, embed_url, port, **more):
 
 def _env(tmp_path, key_file):
     return {"KUBECTL_DOUBLE_LOG": str(tmp_path / "kubectl.log"), "KUBECTL_DOUBLE_KEY_FILE": str(key_file),
+            "KUBECTL_DOUBLE_PYTHON": sys.executable,
             "KUBECTL_DOUBLE_MODELS": "deepseek-r1-distill-qwen-7b,bge-reranker-v2-m3"}
 
 

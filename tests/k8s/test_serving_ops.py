@@ -9,9 +9,22 @@ import os
 import socket
 
 import checks
-from conftest import rendered_files, run_playbook
+import conftest
+from conftest import rendered_files, run_one_playbook
 
 LABEL = "privateai.io/serving-colour"
+UPGRADE = "playbooks/serving_upgrade.yml"
+BENCHMARK = "playbooks/benchmark_serving.yml"
+
+
+def _apply(inventory, render_dir, playbook, *extra):
+    """One playbook in apply mode (conftest's command and environment)."""
+    import subprocess
+    # pylint: disable=protected-access
+    command = conftest._command(inventory, render_dir, extra, "apply", [os.path.join(checks.REPO, playbook)])
+    environment = conftest._env()
+    return subprocess.run(command, cwd=checks.REPO, env=environment, capture_output=True, text=True, timeout=600,
+                          check=False)
 
 
 def _objects(render_dir, stage, kind):
@@ -52,7 +65,7 @@ def test_shared_model_is_placed_on_nodes_labelled_for_sharing(renders):
 
 def test_upgrade_renders_the_new_colour_beside_the_old_for_review(tmp_path):
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod-h100x8", render_dir, playbook=os.path.join(checks.REPO, "playbooks/serving_upgrade.yml"))
+    result = run_one_playbook(UPGRADE, "prod-h100x8", render_dir)
     assert result.returncode == 0, result.stdout[-3000:]
     out = " ".join(result.stdout.split())
     assert "smoke test skipped - render mode" in out and "would select the green colour" in out
@@ -73,8 +86,7 @@ def test_upgrade_renders_the_new_colour_beside_the_old_for_review(tmp_path):
 def test_upgrade_renders_the_colour_asked_for(tmp_path):
     render_dir = str(tmp_path / "render")
     # (Without it the colour after the inventory's model_serving_colour, blue: green.)
-    result = run_playbook("h200x8-single", render_dir, "serving_upgrade_colour=blue",
-                          playbook=os.path.join(checks.REPO, "playbooks/serving_upgrade.yml"))
+    result = run_one_playbook(UPGRADE, "h200x8-single", render_dir, "serving_upgrade_colour=blue")
     assert result.returncode == 0, result.stdout[-3000:]
     (deployment,) = _objects(render_dir, "serving-upgrade/model_serving", "Deployment")
     assert deployment["metadata"]["name"].endswith("-blue") and checks.validate_manifest(deployment) == []
@@ -82,8 +94,8 @@ def test_upgrade_renders_the_colour_asked_for(tmp_path):
 
 def test_bad_upgrade_settings_are_refused_at_once(tmp_path):
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod-h100x8", render_dir, "serving_upgrade_mode=canary", "serving_upgrade_colour=red",
-                          playbook=os.path.join(checks.REPO, "playbooks/serving_upgrade.yml"))
+    result = run_one_playbook(UPGRADE, "prod-h100x8", render_dir, "serving_upgrade_mode=canary",
+                              "serving_upgrade_colour=red")
     assert result.returncode != 0
     out = " ".join(result.stdout.split())
     assert "2 problem(s)" in out and "serving_upgrade_mode is 'canary'" in out and "serving_upgrade_colour is 'red'" in out
@@ -107,9 +119,8 @@ def test_upgrade_against_an_unreachable_api_fails_cleanly(tmp_path):
                           "users:\n- name: ops\n  user: {token: sk-upgrade-token-77}\n" % server)
     kubeconfig.chmod(0o600)
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod-h100x8", render_dir, "privateai_kubeconfig=%s" % kubeconfig,
-                          "privateai_kube_context=ops@site", mode="apply",
-                          playbook=os.path.join(checks.REPO, "playbooks/serving_upgrade.yml"))
+    result = _apply("prod-h100x8", render_dir, UPGRADE, "privateai_kubeconfig=%s" % kubeconfig,
+                    "privateai_kube_context=ops@site")
     assert result.returncode != 0
     out = " ".join(result.stdout.split())
     assert "serving_upgrade: nothing was changed - the Kubernetes API is not reachable" in out
@@ -120,7 +131,7 @@ def test_upgrade_against_an_unreachable_api_fails_cleanly(tmp_path):
 
 def test_benchmark_renders_a_valid_job_against_the_service(tmp_path):
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod", render_dir, playbook=os.path.join(checks.REPO, "playbooks/benchmark_serving.yml"))
+    result = run_one_playbook(BENCHMARK, "prod", render_dir)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "results skipped - render mode" in " ".join(result.stdout.split())
     (job,) = _objects(render_dir, "serving_benchmark", "Job")
@@ -134,8 +145,7 @@ def test_benchmark_renders_a_valid_job_against_the_service(tmp_path):
 
 def test_benchmark_refuses_an_embedding_model(tmp_path):
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod", render_dir, "serving_benchmark_model=bge-m3",
-                          playbook=os.path.join(checks.REPO, "playbooks/benchmark_serving.yml"))
+    result = run_one_playbook(BENCHMARK, "prod", render_dir, "serving_benchmark_model=bge-m3")
     assert result.returncode != 0
     assert "serving_benchmark_model is 'bge-m3', a embedding model" in " ".join(result.stdout.split())
     assert not os.path.exists(os.path.join(render_dir, "serving_benchmark"))
@@ -144,9 +154,9 @@ def test_benchmark_refuses_an_embedding_model(tmp_path):
 def test_unknown_keda_values_extra_key_is_refused_against_the_chart(tmp_path):
     import chart_render
     render_dir = str(tmp_path / "render")
-    result = run_playbook("prod", render_dir, {"model_serving_keda_values_extra": {"operatr": {"replicaCount": 2}},
-                                               "model_serving_keda_chart_archive": chart_render.chart_archive("keda", "2.20.2")},
-                          playbook=os.path.join(checks.REPO, "playbooks/model_serving.yml"))
+    extra = {"model_serving_keda_values_extra": {"operatr": {"replicaCount": 2}},
+             "model_serving_keda_chart_archive": chart_render.chart_archive("keda", "2.20.2")}
+    result = run_one_playbook("playbooks/model_serving.yml", "prod", render_dir, extra)
     assert result.returncode != 0
     out = " ".join(result.stdout.split())
     assert "model_serving_keda_values_extra" in out and "operatr" in out
