@@ -208,11 +208,9 @@ def keda(ops, namespace, colour, models, engine):
                 "triggers": [{"type": "prometheus",
                               "metadata": {"serverAddress": ops["keda_prometheus_url"], "query": query,
                                            "threshold": str(ops["keda_queue_per_replica"])}}]}
-        manifests.append({
-            "phase": "post",
-            "description": "scales %s on its queue (%s over %d per replica), %d to %d replicas"
-                           % (ref["name"], metric, ops["keda_queue_per_replica"], model["replicas"], most),
-            "definition": {"apiVersion": KEDA_API, "kind": "ScaledObject",
-                           "metadata": {"name": ref["name"], "namespace": namespace, "labels": labels},
-                           "spec": spec}})
+        description = "scales %s on its queue (%s over %d per replica), %d to %d replicas" % (
+            ref["name"], metric, ops["keda_queue_per_replica"], model["replicas"], most)
+        definition = {"apiVersion": KEDA_API, "kind": "ScaledObject",
+                      "metadata": {"name": ref["name"], "namespace": namespace, "labels": labels}, "spec": spec}
+        manifests.append({"phase": "post", "description": description, "definition": definition})
     return [_keda_release(settings)], manifests, warnings
