@@ -116,8 +116,10 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     # ansible-playbook directly: pylint takes "conftest" for tests/integration/conftest.py, whose run_playbook differs.
     command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
                "-i", os.path.join(REPO, "inventories", "prod")]
+    # The example nodes do not exist: the disks as the inventory declares them (the probe is the next test's).
     for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
-                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site"):
+                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site",
+                  "rook_ceph_disk_source=inventory"):
         command += ["-e", extra]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
@@ -132,17 +134,37 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     _assert_nothing_changed(result, render_dir, tasks)
 
 
+def test_apply_mode_probe_of_unreachable_storage_nodes_names_every_node_before_anything_changes(tmp_path):
+    """Apply mode probes the storage nodes' disks (rook_ceph_disk_source probe); prod's nodes do not exist: the
+    decision names each node without a block_devices_info result, in one failure, and nothing is rendered."""
+    render_dir = str(tmp_path / "render")
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod"), "-e", "privateai_k8s_mode=apply",
+               "-e", "privateai_render_dir=" + render_dir, "-e", "ansible_ssh_common_args='-o ConnectTimeout=3'"]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    # each node, and the replicas that no node's disks can carry
+    assert "rook_ceph: 5 problem(s)" in output, output[-3000:]
+    for node in ("gpu01", "gpu02", "gpu03", "gpu04"):
+        assert "%s.example.internal: no block_devices_info result for this storage node" % node in output, output[-3000:]
+    assert "Failed to connect to the host" in output
+    assert not os.path.exists(render_dir), "files were rendered although the disks were not decided"
+
+
 def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
-    """Replicas above the hosts, a Vault KMS without token Secret, a class the site has and a disk render mode
-    cannot place: all named in one failure, nothing written."""
+    """Replicas above the hosts, a Vault KMS without token Secret, a class the site has and a kernel name not
+    acknowledged on each node: all named in one failure, nothing written."""
     render_dir = str(tmp_path / "render")
     command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
                "-i", os.path.join(REPO, "inventories", "prod-h100x8"), "-e", "privateai_k8s_mode=render",
                "-e", "privateai_render_dir=" + render_dir,
                "-e", json.dumps({"rook_ceph_replicas": 4, "rook_ceph_kms": {"address": "https://vault.example.internal:8200"},
                                  "rook_ceph_existing_storage_classes": ["ceph-filesystem"],
-                                 # extra vars reach every storage node: each one's disk is refused, by node
-                                 "rook_ceph_devices": ["serial:S64HNE0T200001"]})]
+                                 # extra vars reach every storage node: each one's kernel name is refused, by node
+                                 "rook_ceph_devices": ["sdb"]})]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -150,7 +172,7 @@ def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
     assert result.returncode != 0
     assert "rook_ceph: 6 problem(s)" in output, output[-3000:]
     for node in ("stor01", "stor02", "stor03"):
-        assert "rook_ceph_devices[0] of node %s.example.internal is 'serial:S64HNE0T200001'" % node in output
+        assert "rook_ceph_devices[0] of node %s.example.internal is 'sdb', a kernel name" % node in output
     assert "rook_ceph_replicas is 4 but storage_nodes has 3 host(s)" in output
     assert "rook_ceph_kms.token_secret is None" in output
     assert "rook_ceph_filesystem_storage_class is 'ceph-filesystem': the site already has" in output
