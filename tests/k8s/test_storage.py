@@ -177,3 +177,54 @@ def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
     assert "rook_ceph_kms.token_secret is None" in output
     assert "rook_ceph_filesystem_storage_class is 'ceph-filesystem': the site already has" in output
     assert not os.path.exists(render_dir), "files were rendered although the input was refused"
+
+
+def test_inventory_disk_forms_reach_rook_through_the_real_chart():
+    """serial: entries (devicePathFilter), wwn: entries (by-id links) and nvme_only (deviceFilter), as the CephCluster
+    CRD schema and the chart's values take them."""
+    given = [{"name": "stor01", "devices": ["serial:S64HNE0T200001", "wwn:0x5000c500a1b2c301"]},
+             {"name": "stor02", "device_filter": {"nvme_only": True}},
+             {"name": "stor03", "devices": ["/dev/disk/by-id/nvme-SAMSUNG_MZQL23T8HCLS-00A07_S64HNE0T200003"]}]
+    result = k8s_storage.rook_ceph_stage(unit.defaults(), given, unit.FABRIC)
+    assert result["problems"] == []
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph-cluster"][0]
+    assert chart_render.release_problems(release, release["values"]) == []
+    nodes = dict((n["name"], n) for n in by_kind(chart_render.render_release(release, release["values"]))[
+        "CephCluster"][0]["spec"]["storage"]["nodes"])
+    assert nodes["stor01"]["devicePathFilter"] == "^/dev/disk/by-id/[^/]+[_-](S64HNE0T200001)$"
+    assert nodes["stor01"]["devices"] == [{"name": "/dev/disk/by-id/wwn-0x5000c500a1b2c301"}]
+    assert nodes["stor02"] == {"name": "stor02", "deviceFilter": "^nvme[0-9]+n[0-9]+$"}
+    assert result["health"]["planned_osds"] is None  # Rook decides how many NVMe namespaces stor02 has
+
+
+def test_external_mode_renders_classes_and_no_osds(tmp_path):
+    """rook_ceph_mode external on the prod inventory: the CephCluster connects (external.enable), no pools and no
+    OSDs, the StorageClasses name the site's pools; everything valid against the schemas."""
+    from conftest import run_one_playbook, rendered_files
+
+    external = {"rbd_pool": "site-rbd", "filesystem_name": "sitefs", "filesystem_data_pool": "sitefs-data",
+                "rgw_endpoint": "10.20.0.5:8080"}
+    render_dir = str(tmp_path / "render")
+    result = run_one_playbook("playbooks/storage.yml", "prod", render_dir,
+                              {"rook_ceph_mode": "external", "rook_ceph_external": external})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    objects = cluster_objects(render_dir)
+    spec = objects["CephCluster"][0]["spec"]
+    assert spec["external"] == {"enable": True}
+    assert "CephBlockPool" not in objects and "CephFilesystem" not in objects
+    assert objects["CephObjectStore"][0]["spec"]["gateway"]["externalRgwEndpoints"] == [{"ip": "10.20.0.5"}]
+    assert [o["metadata"]["name"] for o in objects["StorageClass"]] == ["ceph-bucket"]
+    import yaml
+
+    classes = []
+    for path in rendered_files(render_dir, "manifests"):
+        with open(path) as handle:
+            classes += [o for o in yaml.safe_load_all(handle) if o and o["kind"] == "StorageClass"]
+    assert chart_render.validate_objects(classes, "storage manifests") == []
+    by_name = dict((c["metadata"]["name"], c) for c in classes)
+    assert sorted(by_name) == ["ceph-block", "ceph-filesystem"]
+    assert by_name["ceph-block"]["provisioner"] == "rook-ceph.rbd.csi.ceph.com"
+    assert by_name["ceph-block"]["parameters"]["pool"] == "site-rbd"
+    assert by_name["ceph-filesystem"]["parameters"]["fsName"] == "sitefs"
+    for release, values in [(r, v) for stage, r, v in releases(render_dir) if stage == "storage"]:
+        assert chart_render.release_problems(release, values) == [], release["chart"]
