@@ -49,6 +49,8 @@ EXTERNAL_DEFAULTS = {"mon_secret": "rook-ceph-mon", "mon_endpoints_configmap": "
                      "rbd_provisioner_secret": "rook-csi-rbd-provisioner", "rbd_node_secret": "rook-csi-rbd-node",
                      "cephfs_provisioner_secret": "rook-csi-cephfs-provisioner",
                      "cephfs_node_secret": "rook-csi-cephfs-node", "rgw_admin_secret": "rgw-admin-ops-user"}
+# A node's inputs of the host disk decision (storage_disks.decide).
+DECISION_KEYS = ("block_devices", "devices", "device_filter", "wipe_devices", "allow_kernel_names")
 HEALTH_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 NVME_FILTER = "^nvme[0-9]+n[0-9]+$"
 KMS_KEYS = ("address", "token_secret", "backend_path", "secret_engine", "namespace", "tls_server_name", "ca_secret")
@@ -165,8 +167,7 @@ def _probe_nodes(reader, warnings, nodes, s, wipe_confirm):
         names.append(name)
         if not _node_name(reader, name):
             continue
-        inputs[name] = dict((key, node[key]) for key in ("block_devices", "devices", "device_filter", "wipe_devices",
-                                                          "allow_kernel_names") if node.get(key) is not None)
+        inputs[name] = dict((key, node[key]) for key in DECISION_KEYS if node.get(key) is not None)
         inputs[name].setdefault("block_devices", None)
     replicas = s["replicas"] if s["replicas"] is not None and 1 <= s["replicas"] <= 7 else 1
     decision = sd.decide(inputs, storage_nodes=[n for n in names if n in inputs] or None, replicas=replicas,
