@@ -162,3 +162,43 @@ def test_confirmed_wipe_destroys_the_data_and_the_disk_is_then_accepted(storage_
     node = plan["nodes"][storage_node[0]]
     assert [o["serial"] for o in node["osds"]] == [serial] and node["wipe"] == []
     assert any("is listed in rook_ceph_wipe_devices but is blank; nothing to wipe" in w for w in plan["warnings"])
+
+
+def storage_playbook(storage_node, devices):
+    """playbooks/storage.yml itself, render mode, disks probed on the lab node (rook_ceph_disk_source probe)."""
+    name, dummy, directory = storage_node
+    inventory = directory / "storage-hosts.yml"
+    inventory.write_text(hosts_yml([name]) + "    storage_nodes:\n      hosts:\n        %s:\n" % name)
+    render_dir = directory / ("render-%s" % uuid.uuid4().hex[:6])
+    variables = {"privateai_k8s_mode": "render", "privateai_render_dir": str(render_dir),
+                 "rook_ceph_disk_source": "probe", "rook_ceph_include_loop_devices": True, "rook_ceph_replicas": 1,
+                 "rook_ceph_allow_single_replica": True, "rook_ceph_devices": devices}
+    result = run_playbook("playbooks/storage.yml", inventory, "-e", json.dumps(variables))
+    values = None
+    path = render_dir / "storage" / "helm"
+    if path.is_dir():
+        import yaml
+
+        cluster = [p for p in sorted(path.iterdir()) if p.name.endswith(".values.yaml") and "cluster" in p.name]
+        values = yaml.safe_load(cluster[0].read_text()) if cluster else None
+    return result, values
+
+
+def test_storage_playbook_renders_the_probed_decision(storage_node, loop_disks):
+    result, values = storage_playbook(storage_node, ["serial:%s" % loop_disks["serial"]["blank"]])
+    assert result.returncode == 0, result.stdout[-3000:]
+    nodes = values["cephClusterSpec"]["storage"]["nodes"]
+    # no udev in the container: no by-id link, so Rook gets the device path (with a warning)
+    assert nodes == [{"name": storage_node[0], "devices": [{"name": loop_disks["blank"]}]}]
+    assert "has no /dev/disk/by-id link here" in result.stdout
+
+
+def test_storage_playbook_refuses_a_disk_with_data_before_rendering(storage_node, loop_disks):
+    serial = loop_disks["serial"]["ext4"]
+    result, values = storage_playbook(storage_node, ["serial:%s" % serial, "serial:%s" % loop_disks["serial"]["blank"]])
+    assert result.returncode != 0
+    assert values is None  # nothing rendered
+    out = " ".join(result.stdout.split())
+    assert "rook_ceph: 1 problem(s)" in out, out[-3000:]
+    assert "%s: %s (serial %s) refused: it carries ext4 filesystem" % (
+        storage_node[0], kernel(loop_disks["ext4"]), serial) in out, out[-3000:]
