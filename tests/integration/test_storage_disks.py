@@ -15,6 +15,7 @@ import subprocess
 import uuid
 
 import pytest
+import yaml
 
 from conftest import IMAGE, hosts_yml, run_playbook
 
@@ -177,8 +178,6 @@ def storage_playbook(storage_node, devices):
     values = None
     path = render_dir / "storage" / "helm"
     if path.is_dir():
-        import yaml
-
         cluster = [p for p in sorted(path.iterdir()) if p.name.endswith(".values.yaml") and "cluster" in p.name]
         values = yaml.safe_load(cluster[0].read_text()) if cluster else None
     return result, values

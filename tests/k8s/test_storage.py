@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 import chart_render
 from conftest import BIN, REPO, releases
@@ -200,8 +201,9 @@ def test_inventory_disk_forms_reach_rook_through_the_real_chart():
 def test_external_mode_renders_classes_and_no_osds(tmp_path):
     """rook_ceph_mode external on the prod inventory: the CephCluster connects (external.enable), no pools and no
     OSDs, the StorageClasses name the site's pools; everything valid against the schemas."""
-    from conftest import run_one_playbook, rendered_files
+    import conftest  # looked up by name: pylint resolves "conftest" to tests/integration/conftest.py
 
+    run_one_playbook, rendered_files = getattr(conftest, "run_one_playbook"), getattr(conftest, "rendered_files")
     external = {"rbd_pool": "site-rbd", "filesystem_name": "sitefs", "filesystem_data_pool": "sitefs-data",
                 "rgw_endpoint": "10.20.0.5:8080"}
     render_dir = str(tmp_path / "render")
@@ -214,8 +216,6 @@ def test_external_mode_renders_classes_and_no_osds(tmp_path):
     assert "CephBlockPool" not in objects and "CephFilesystem" not in objects
     assert objects["CephObjectStore"][0]["spec"]["gateway"]["externalRgwEndpoints"] == [{"ip": "10.20.0.5"}]
     assert [o["metadata"]["name"] for o in objects["StorageClass"]] == ["ceph-bucket"]
-    import yaml
-
     classes = []
     for path in rendered_files(render_dir, "manifests"):
         with open(path) as handle:
