@@ -11,6 +11,7 @@ lsblk fails with "failed to get sysfs name"). block_devices_info runs in the con
 import json
 import os
 import shutil
+import socket
 import subprocess
 import uuid
 
@@ -201,3 +202,33 @@ def test_storage_playbook_refuses_a_disk_with_data_before_rendering(storage_node
     assert "rook_ceph: 1 problem(s)" in out, out[-3000:]
     assert "%s: %s (serial %s) refused: it carries ext4 filesystem" % (
         storage_node[0], kernel(loop_disks["ext4"]), serial) in out, out[-3000:]
+
+
+def test_apply_mode_wipes_nothing_when_the_api_server_does_not_answer(storage_node, loop_disks, tmp_path):
+    """The wipe is confirmed, but a run that cannot apply must not have wiped: the storage playbook asks the API
+    server first and stops, the disk keeps its filesystem."""
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "lab",
+        "clusters": [{"name": "lab", "cluster": {"server": "https://127.0.0.1:%d" % port}}],
+        "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "lab"}}],
+        "users": [{"name": "lab", "user": {"token": "test-double-token"}}]}))
+    name, dummy, directory = storage_node
+    inventory = directory / "storage-hosts.yml"
+    inventory.write_text(hosts_yml([name]) + "    storage_nodes:\n      hosts:\n        %s:\n" % name)
+    serial = loop_disks["serial"]["ext4"]
+    variables = {"privateai_k8s_mode": "apply", "privateai_render_dir": str(tmp_path / "render"),
+                 "privateai_kubeconfig": str(kubeconfig), "rook_ceph_include_loop_devices": True,
+                 "rook_ceph_replicas": 1, "rook_ceph_allow_single_replica": True,
+                 "rook_ceph_devices": ["serial:%s" % serial], "rook_ceph_wipe_devices": [serial],
+                 "rook_ceph_wipe_confirm": serial}
+    result = run_playbook("playbooks/storage.yml", inventory, "-e", json.dumps(variables))
+    assert result.returncode != 0
+    out = " ".join(result.stdout.split())
+    assert "rook_ceph: the API server (kubeconfig %s, context current) does not answer" % kubeconfig in out, out[-3000:]
+    assert "nothing was wiped" in out
+    assert _run("blkid", "-p", "-o", "value", "-s", "TYPE", loop_disks["ext4"]).stdout.strip() == "ext4"
+    assert not (tmp_path / "render").exists()
