@@ -1,0 +1,572 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The weights downloader the model serving stage's download Job runs (standard library only, Python 3.6+).
+
+The stage ships this file to the Job through a ConfigMap and runs it as
+``python3 weights_fetch.py --source huggingface --repo deepseek-ai/DeepSeek-R1 --dest /models/deepseek-ai/DeepSeek-R1``
+in whatever Python image the Job uses (the engine's by default). What it does:
+
+- lists the repository's files from the source with their sizes and checksums: a Hugging Face mirror
+  (``HF_ENDPOINT``; ``GET /api/models/<repo>/tree/<revision>?recursive=true``, following ``Link: rel="next"``
+  pages; an LFS file carries its sha256, any other its git blob sha1) or ModelScope
+  (``GET /api/v1/models/<repo>/repo/files?Revision=<rev>&Recursive=True``, each file with its Sha256);
+- downloads every file in chunks with parallel ranged GETs (``--workers`` connections over all files) into
+  ``<file>.part``, recording each finished chunk in ``<file>.part.chunks``: after a kill a new run fetches only the
+  chunks not recorded;
+- verifies each file's size and checksum against the listing before renaming it into place; a mismatch removes the
+  part and fetches the file again (``--attempts`` times), then fails naming the file and both digests;
+- skips what is already complete (a file verified earlier, recorded in ``.privateai-verified.json``, or a present
+  file whose checksum matches) and, once the ``.privateai-download-complete`` marker is written, the whole repository;
+- writes ``.privateai-download-status.json`` on the volume (state, bytes done and total, files done and total, rate,
+  error) every ``--interval`` seconds and prints the same record on a ``PRIVATEAI-PROGRESS`` line, which Ansible
+  reads from the Job pod's log.
+
+Exit status: 0 complete, 1 failed (the status file and stderr say why), 2 bad arguments.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+
+import queue
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote
+from urllib.request import Request, build_opener
+
+STATUS_FILE = ".privateai-download-status.json"
+DONE_MARKER = ".privateai-download-complete"
+VERIFIED_FILE = ".privateai-verified.json"
+PART_SUFFIX = ".part"
+CHUNKS_SUFFIX = ".part.chunks"
+PROGRESS_PREFIX = "PRIVATEAI-PROGRESS "
+SOURCES = ("huggingface", "modelscope")
+DEFAULT_ENDPOINTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
+TOKEN_ENV = {"huggingface": "HF_TOKEN", "modelscope": "MODELSCOPE_API_TOKEN"}
+ENDPOINT_ENV = {"huggingface": "HF_ENDPOINT", "modelscope": "MODELSCOPE_DOMAIN"}
+MIB = 1024 * 1024
+BLOCK = 4 * MIB
+USER_AGENT = "privateai-weights-fetch/1"
+# Our own bookkeeping files: never part of a listing, never removed as stale.
+OWN_FILES = (STATUS_FILE, DONE_MARKER, VERIFIED_FILE)
+
+
+class FetchError(Exception):
+    """A failure the Job cannot recover from by itself; the message names the file or URL and the cause."""
+
+
+# ------------------------------------------------------------------------------------------------------ listing
+
+
+def safe_path(path):
+    """The listed path if it stays inside the destination (relative, no '..', no empty part), else FetchError."""
+    if not isinstance(path, str) or not path or path.startswith("/") or "\\" in path or "\x00" in path:
+        raise FetchError("the listing names a file path %r outside the repository's folder: refused" % (path,))
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise FetchError("the listing names a file path %r outside the repository's folder: refused" % (path,))
+    if path in OWN_FILES or path.endswith((PART_SUFFIX, CHUNKS_SUFFIX)):
+        raise FetchError("the listing names a file %r that clashes with the downloader's own files: refused" % path)
+    return path
+
+
+def _get_json(opener, url, token):
+    request = Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+    if token:
+        request.add_unredirected_header("Authorization", "Bearer %s" % token)
+    try:
+        response = opener.open(request, timeout=60)
+        try:
+            body = response.read()
+            link = response.headers.get("Link") or ""
+        finally:
+            response.close()
+    except HTTPError as err:
+        raise FetchError("listing %s: HTTP %d %s%s" % (url, err.code, err.reason, _hint(err.code)))
+    except (URLError, OSError) as err:
+        raise FetchError("listing %s: %s (is the mirror reachable from the cluster?)" % (url, err))
+    try:
+        return json.loads(body.decode("utf-8")), link
+    except ValueError:
+        raise FetchError("listing %s: the answer is not JSON (is the endpoint a Hugging Face or ModelScope mirror?)"
+                         % url)
+
+
+def _hint(code):
+    if code in (401, 403):
+        return ": the repository needs a token (HF_TOKEN / MODELSCOPE_API_TOKEN in the credentials Secret)"
+    if code == 404:
+        return ": the mirror does not have this repository or revision"
+    return ""
+
+
+def _next_link(link):
+    for part in link.split(","):
+        match = re.match(r'\s*<([^>]+)>\s*;.*rel="?next"?', part)
+        if match:
+            return match.group(1)
+    return None
+
+
+def hf_listing(opener, endpoint, repo, revision, token):
+    """[{path, size, sha256, sha1, url}] of a Hugging Face (mirror) repository."""
+    url = "%s/api/models/%s/tree/%s?recursive=true" % (endpoint, repo, quote(revision, safe=""))
+    files = []
+    pages = 0
+    while url:
+        data, link = _get_json(opener, url, token)
+        if not isinstance(data, list):
+            raise FetchError("listing %s: expected a list of files, got %s" % (url, type(data).__name__))
+        for entry in data:
+            if not isinstance(entry, dict) or entry.get("type") != "file":
+                continue
+            lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else None
+            path = safe_path(entry.get("path"))
+            files.append({"path": path,
+                          "size": int((lfs or entry).get("size")),
+                          "sha256": lfs.get("oid") if lfs else None,
+                          "sha1": None if lfs else entry.get("oid"),
+                          "url": "%s/%s/resolve/%s/%s" % (endpoint, repo, quote(revision, safe=""),
+                                                          quote(path, safe="/"))})
+        url = _next_link(link)
+        pages += 1
+        if pages > 10000:
+            raise FetchError("listing of %s: more than 10000 pages, refused" % repo)
+    return files
+
+
+def modelscope_listing(opener, endpoint, repo, revision, token):
+    """[{path, size, sha256, sha1, url}] of a ModelScope repository."""
+    url = "%s/api/v1/models/%s/repo/files?Revision=%s&Recursive=True" % (endpoint, repo, quote(revision, safe=""))
+    data, _link = _get_json(opener, url, token)
+    entries = ((data or {}).get("Data") or {}).get("Files") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise FetchError("listing %s: no Data.Files in the answer (%s)" % (url, str(data)[:200]))
+    files = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("Type") != "blob":
+            continue
+        path = safe_path(entry.get("Path"))
+        files.append({"path": path, "size": int(entry.get("Size")), "sha256": entry.get("Sha256") or None,
+                      "sha1": None,
+                      "url": "%s/api/v1/models/%s/repo?Revision=%s&FilePath=%s" % (
+                          endpoint, repo, quote(revision, safe=""), quote(path, safe=""))})
+    return files
+
+
+def listing(source, opener, endpoint, repo, revision, token):
+    if source == "huggingface":
+        files = hf_listing(opener, endpoint, repo, revision, token)
+    else:
+        files = modelscope_listing(opener, endpoint, repo, revision, token)
+    if not files:
+        raise FetchError("the listing of %s at %s has no file: refused (an empty repository serves nothing)"
+                         % (repo, endpoint))
+    return files
+
+
+# ------------------------------------------------------------------------------------------------ verification
+
+
+def file_digest(path, algorithm):
+    """Hex digest of the file; 'sha1-git' is git's blob id (sha1 of 'blob <size>\\0' + content)."""
+    if algorithm == "sha1-git":
+        digest = hashlib.sha1()
+        digest.update(b"blob %d\x00" % os.path.getsize(path))
+    else:
+        digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while True:
+            block = handle.read(BLOCK)
+            if not block:
+                break
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def expected_digest(entry):
+    """(algorithm, hex) the listing gives for the file, or (None, None): then the size alone is checked."""
+    if entry.get("sha256"):
+        return "sha256", entry["sha256"].lower()
+    if entry.get("sha1"):
+        return "sha1-git", entry["sha1"].lower()
+    return None, None
+
+
+def verify(path, entry):
+    """None when the file matches the listing's size and checksum, else what differs."""
+    size = os.path.getsize(path)
+    if size != entry["size"]:
+        return "size %d, the listing says %d" % (size, entry["size"])
+    algorithm, want = expected_digest(entry)
+    if algorithm:
+        got = file_digest(path, algorithm)
+        if got != want:
+            return "%s %s, the listing says %s" % (algorithm.replace("-git", " (git blob)"), got, want)
+    return None
+
+
+def _write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as handle:
+        json.dump(data, handle, sort_keys=True)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def _read_json(path, default):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return default
+
+
+# ------------------------------------------------------------------------------------------------------- fetching
+
+
+class _File(object):
+    def __init__(self, entry, dest, chunk):
+        self.entry = entry
+        self.final = os.path.join(dest, entry["path"])
+        self.part = self.final + PART_SUFFIX
+        self.chunks_path = self.final + CHUNKS_SUFFIX
+        self.size = entry["size"]
+        self.nchunks = max(1, (self.size + chunk - 1) // chunk)
+        self.chunk = chunk
+        self.remaining = 0
+        self.attempt = 0
+
+    def ranges(self, indexes):
+        return [(i, i * self.chunk, min(self.size, (i + 1) * self.chunk) - 1) for i in indexes]
+
+
+class Fetcher(object):
+    """One repository into ``dest``. ``run()`` returns the final status record or raises FetchError."""
+
+    def __init__(self, source, repo, dest, endpoint=None, revision="main", token=None, workers=8, chunk_mib=64,
+                 interval=5.0, attempts=3, retries=5, out=None):
+        self.source = source
+        self.repo = repo
+        self.dest = dest
+        self.endpoint = (endpoint or DEFAULT_ENDPOINTS[source]).rstrip("/")
+        self.revision = revision
+        self.token = token
+        self.workers = max(1, int(workers))
+        self.chunk = max(1, int(chunk_mib * MIB))
+        self.interval = interval
+        self.attempts = attempts
+        self.retries = retries
+        self.out = out if out is not None else sys.stdout
+        self.opener = build_opener()
+        self.lock = threading.Lock()
+        self.tasks = queue.Queue()
+        self.verify_queue = queue.Queue()
+        self.finished = threading.Event()
+        self.error = None
+        self.bytes_done = 0
+        self.bytes_total = 0
+        self.bytes_fetched = 0
+        self.files_done = 0
+        self.files_total = 0
+        self.refetched = []
+        self.started = time.time()
+        self.state = "listing"
+        self.verified = {}
+
+    # --- status
+    def status(self):
+        with self.lock:
+            elapsed = max(time.time() - self.started, 1e-6)
+            return {"repo": self.repo, "source": self.source, "state": self.state, "bytes_done": self.bytes_done,
+                    "bytes_total": self.bytes_total, "files_done": self.files_done, "files_total": self.files_total,
+                    "bytes_fetched": self.bytes_fetched, "bytes_per_s": int(self.bytes_fetched / elapsed),
+                    "elapsed_s": round(elapsed, 1), "refetched": list(self.refetched), "error": self.error,
+                    "updated": int(time.time())}
+
+    def report(self):
+        record = self.status()
+        try:
+            _write_json(os.path.join(self.dest, STATUS_FILE), record)
+        except OSError:
+            pass
+        self.out.write(PROGRESS_PREFIX + json.dumps(record, sort_keys=True) + "\n")
+        self.out.flush()
+        return record
+
+    def _reporter(self):
+        while not self.finished.wait(self.interval):
+            self.report()
+
+    def _fail(self, message):
+        with self.lock:
+            if self.error is None:
+                self.error = message
+        self.finished.set()
+
+    # --- network
+    def _range(self, handle, url, start, end, fd, written):
+        """Fetch bytes start..end of url into fd at start; ``written[0]`` counts the bytes written."""
+        request = Request(url, headers={"User-Agent": USER_AGENT, "Range": "bytes=%d-%d" % (start, end),
+                                        "Accept-Encoding": "identity"})
+        if self.token:
+            request.add_unredirected_header("Authorization", "Bearer %s" % self.token)
+        response = self.opener.open(request, timeout=120)
+        try:
+            if response.status == 200 and not (start == 0 and end == handle.size - 1):
+                raise FetchError("%s: the server ignores Range requests (HTTP 200 for bytes=%d-%d): a mirror that "
+                                 "serves ranges is needed for parallel, resumable downloads" % (url, start, end))
+            offset = start
+            while offset <= end:
+                block = response.read(min(BLOCK, end + 1 - offset))
+                if not block:
+                    break
+                os.pwrite(fd, block, offset)
+                offset += len(block)
+                written[0] += len(block)
+                with self.lock:
+                    self.bytes_done += len(block)
+                    self.bytes_fetched += len(block)
+            if offset != end + 1:
+                raise OSError("connection closed after %d of %d bytes" % (offset - start, end + 1 - start))
+        finally:
+            response.close()
+
+    def _chunk(self, handle, index, start, end):
+        last = None
+        for attempt in range(self.retries):
+            if self.finished.is_set():
+                return False
+            fd = os.open(handle.part, os.O_WRONLY)
+            written = [0]
+            try:
+                self._range(handle, handle.entry["url"], start, end, fd, written)
+                return True
+            except HTTPError as err:
+                if err.code in (401, 403, 404, 410, 416):
+                    raise FetchError("%s (%s): HTTP %d %s%s" % (handle.entry["path"], handle.entry["url"], err.code,
+                                                               err.reason, _hint(err.code)))
+                last = "HTTP %d %s" % (err.code, err.reason)
+            except (URLError, OSError) as err:
+                last = str(err)
+            finally:
+                os.close(fd)
+            with self.lock:
+                # What this try wrote is fetched again: take it off the progress.
+                self.bytes_done -= written[0]
+            time.sleep(min(30, 0.5 * 2 ** attempt))
+        raise FetchError("%s: bytes %d-%d failed %d times, last: %s" % (handle.entry["path"], start, end,
+                                                                       self.retries, last))
+
+    def _worker(self):
+        while True:
+            task = self.tasks.get()
+            if task is None:
+                return
+            handle, index, start, end = task
+            if self.finished.is_set():
+                continue
+            try:
+                if not self._chunk(handle, index, start, end):
+                    continue
+            except FetchError as err:
+                self._fail(str(err))
+                continue
+            except Exception as err:  # pylint: disable=broad-except  # anything else ends the Job, named
+                self._fail("%s: %s" % (handle.entry["path"], err))
+                continue
+            with self.lock:
+                with open(handle.chunks_path, "a") as record:
+                    record.write("%d\n" % index)
+                handle.remaining -= 1
+                last = handle.remaining == 0
+            if last:
+                self.verify_queue.put(handle)
+
+    def _verifier(self):
+        while True:
+            handle = self.verify_queue.get()
+            if handle is None:
+                return
+            if self.finished.is_set():
+                continue
+            try:
+                self._finish(handle)
+            except Exception as err:  # pylint: disable=broad-except  # anything else ends the Job, named
+                self._fail("%s: %s" % (handle.entry["path"], err))
+
+    def _finish(self, handle):
+        with self.lock:
+            self.state = "running"
+        problem = verify(handle.part, handle.entry)
+        if problem:
+            handle.attempt += 1
+            for path in (handle.part, handle.chunks_path):
+                if os.path.exists(path):
+                    os.remove(path)
+            with self.lock:
+                self.bytes_done -= handle.size
+                self.refetched.append(handle.entry["path"])
+            if handle.attempt >= self.attempts:
+                raise FetchError("%s: %s after %d downloads: refused (the mirror serves a different file than it "
+                                 "lists)" % (handle.entry["path"], problem, handle.attempt))
+            self.out.write("%s: %s: removed, fetching it again\n" % (handle.entry["path"], problem))
+            self._queue_file(handle, set())
+            return
+        os.replace(handle.part, handle.final)
+        os.remove(handle.chunks_path)
+        self._done(handle.entry)
+
+    def _done(self, entry):
+        algorithm, want = expected_digest(entry)
+        with self.lock:
+            self.verified[entry["path"]] = {"size": entry["size"], "digest": want, "algorithm": algorithm}
+            _write_json(os.path.join(self.dest, VERIFIED_FILE), self.verified)
+            self.files_done += 1
+            if self.files_done == self.files_total:
+                self.finished.set()
+
+    def _queue_file(self, handle, done_chunks):
+        directory = os.path.dirname(handle.final)
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+        if not os.path.exists(handle.part) or os.path.getsize(handle.part) != handle.size:
+            done_chunks = set()
+            with open(handle.part, "wb") as part:
+                part.truncate(handle.size)
+            with open(handle.chunks_path, "w"):
+                pass
+        todo = [i for i in range(handle.nchunks) if i not in done_chunks] if handle.size else []
+        with self.lock:
+            handle.remaining = len(todo)
+        if not todo:
+            self.verify_queue.put(handle)
+            return
+        for item in handle.ranges(todo):
+            self.tasks.put((handle,) + item)
+
+    # --- plan
+    def _plan(self, files):
+        """Counts what is present; returns [(handle, done chunk indexes)] still to fetch or to verify."""
+        self.verified = _read_json(os.path.join(self.dest, VERIFIED_FILE), {})
+        if not isinstance(self.verified, dict):
+            self.verified = {}
+        todo = []
+        self.files_total = len(files)
+        self.bytes_total = sum(f["size"] for f in files)
+        for entry in files:
+            handle = _File(entry, self.dest, self.chunk)
+            algorithm, want = expected_digest(entry)
+            record = self.verified.get(entry["path"])
+            if os.path.isfile(handle.final) and os.path.getsize(handle.final) == entry["size"]:
+                if record == {"size": entry["size"], "digest": want, "algorithm": algorithm} or \
+                        verify(handle.final, entry) is None:
+                    self.verified[entry["path"]] = {"size": entry["size"], "digest": want, "algorithm": algorithm}
+                    self.files_done += 1
+                    self.bytes_done += entry["size"]
+                    continue
+            if os.path.isfile(handle.final):
+                os.remove(handle.final)
+            self.verified.pop(entry["path"], None)
+            done = set()
+            if os.path.isfile(handle.part) and os.path.getsize(handle.part) == entry["size"]:
+                for line in (open(handle.chunks_path).read().split() if os.path.isfile(handle.chunks_path) else []):
+                    if line.isdigit() and int(line) < handle.nchunks:
+                        done.add(int(line))
+            for index, start, end in handle.ranges(done):
+                self.bytes_done += end + 1 - start
+            todo.append((handle, done))
+        return todo
+
+    def run(self):
+        marker = os.path.join(self.dest, DONE_MARKER)
+        if os.path.isfile(marker):
+            record = _read_json(marker, {})
+            self.out.write("weights of %s present (%s): nothing to fetch\n" % (self.repo, DONE_MARKER))
+            record = dict(record, state="complete")
+            self.out.write(PROGRESS_PREFIX + json.dumps(record, sort_keys=True) + "\n")
+            return record
+        if not os.path.isdir(self.dest):
+            os.makedirs(self.dest)
+        self.report()
+        try:
+            files = listing(self.source, self.opener, self.endpoint, self.repo, self.revision, self.token)
+        except FetchError as err:
+            self.error = str(err)
+            self.state = "failed"
+            self.report()
+            raise
+        self.state = "checking"
+        todo = self._plan(files)
+        self.state = "running"
+        self.report()
+        reporter = threading.Thread(target=self._reporter)
+        reporter.daemon = True
+        reporter.start()
+        workers = [threading.Thread(target=self._worker) for _ in range(self.workers)]
+        verifier = threading.Thread(target=self._verifier)
+        for thread in workers + [verifier]:
+            thread.daemon = True
+            thread.start()
+        if self.files_done == self.files_total:
+            self.finished.set()
+        for handle, done in todo:
+            self._queue_file(handle, done)
+        self.finished.wait()
+        for _ in workers:
+            self.tasks.put(None)
+        self.verify_queue.put(None)
+        for thread in workers + [verifier]:
+            thread.join()
+        _write_json(os.path.join(self.dest, VERIFIED_FILE), self.verified)
+        if self.error:
+            self.state = "failed"
+            self.report()
+            raise FetchError(self.error)
+        self.state = "complete"
+        record = self.report()
+        _write_json(marker, record)
+        return record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Download a model repository's files, resumable and verified.")
+    parser.add_argument("--source", choices=SOURCES, required=True)
+    parser.add_argument("--repo", required=True, help="repository id, such as deepseek-ai/DeepSeek-R1")
+    parser.add_argument("--dest", required=True, help="the repository's folder on the weights volume")
+    parser.add_argument("--endpoint", default=None, help="mirror URL (default: $HF_ENDPOINT / $MODELSCOPE_DOMAIN)")
+    parser.add_argument("--revision", default="main")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEIGHTS_FETCH_WORKERS", "8")))
+    parser.add_argument("--chunk-mib", type=float, default=float(os.environ.get("WEIGHTS_FETCH_CHUNK_MIB", "64")))
+    parser.add_argument("--interval", type=float, default=10.0, help="seconds between progress records")
+    parser.add_argument("--attempts", type=int, default=3, help="downloads of a file whose checksum mismatches")
+    args = parser.parse_args(argv)
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$", args.repo):
+        parser.error("--repo %r is not a repository id (owner/name)" % args.repo)
+    if args.workers < 1 or args.chunk_mib <= 0:
+        parser.error("--workers and --chunk-mib must be positive")
+    endpoint = args.endpoint or os.environ.get(ENDPOINT_ENV[args.source]) or DEFAULT_ENDPOINTS[args.source]
+    if not endpoint.startswith(("http://", "https://")):
+        parser.error("the endpoint %r is not an http(s):// URL" % endpoint)
+    fetcher = Fetcher(args.source, args.repo, args.dest, endpoint=endpoint, revision=args.revision,
+                      token=os.environ.get(TOKEN_ENV[args.source]) or None, workers=args.workers,
+                      chunk_mib=args.chunk_mib, interval=args.interval, attempts=args.attempts)
+    try:
+        fetcher.run()
+    except FetchError as err:
+        sys.stderr.write("weights_fetch: %s\n" % err)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
