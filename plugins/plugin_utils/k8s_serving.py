@@ -156,6 +156,10 @@ def _read_download(reader, s):
     if s["download_workers"] is not None and not 1 <= s["download_workers"] <= 64:
         reader.add(["model_serving_weights_download_workers is %d: give the parallel connections of the download "
                     "Job, 1 to 64" % s["download_workers"]])
+    s["poll_interval"] = reader.read("model_serving_weights_poll_interval", v.to_int)
+    if s["poll_interval"] is not None and not 5 <= s["poll_interval"] <= 600:
+        reader.add(["model_serving_weights_poll_interval is %d: give the seconds between two progress polls of the "
+                    "download Jobs, 5 to 600" % s["poll_interval"]])
     s["download_chunk_mib"] = reader.read("model_serving_weights_download_chunk_mib", v.to_int)
     if s["download_chunk_mib"] is not None and not 1 <= s["download_chunk_mib"] <= 4096:
         reader.add(["model_serving_weights_download_chunk_mib is %d: give the size of one ranged GET in MiB, 1 to "

@@ -77,6 +77,7 @@ BAD_INPUTS = [
     ("download timeout negative", {"model_serving_download_timeout": -1}, ["model_serving_download_timeout", "0 to size"]),
     ("download bandwidth", {"model_serving_weights_download_gb_per_s": "fast"},
      ["model_serving_weights_download_gb_per_s", "fast", "number"]),
+    ("poll interval", {"model_serving_weights_poll_interval": 1}, ["model_serving_weights_poll_interval", "5 to 600"]),
     ("download workers", {"model_serving_weights_download_workers": 0}, ["model_serving_weights_download_workers", "1 to 64"]),
     ("download chunk", {"model_serving_weights_download_chunk_mib": 8192},
      ["model_serving_weights_download_chunk_mib", "8192", "1 to 4096"]),
