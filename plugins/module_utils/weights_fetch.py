@@ -12,9 +12,10 @@ in whatever Python image the Job uses (the engine's by default). What it does:
   pages; an LFS file carries its sha256, any other its git blob sha1) or ModelScope
   (``GET /api/v1/models/<repo>/repo/files?Revision=<rev>&Recursive=True``, each file with its Sha256);
 - downloads every file in chunks with parallel ranged GETs (``--workers`` connections over all files) into
-  ``<file>.part``, recording each finished chunk in ``<file>.part.chunks``: after a kill a new run fetches only the
-  chunks not recorded;
-- verifies each file's size and checksum against the listing before renaming it into place; a mismatch removes the
+  ``<file>.part``, recording each finished chunk (and every 16 MiB the offset a running chunk reached) in
+  ``<file>.part.chunks``: after a kill a new run fetches only the bytes not recorded;
+- verifies each file's size and checksum against the listing before renaming it into place (the checksum is computed
+  chunk by chunk while the file arrives, so verification overlaps the download); a mismatch removes the
   part and fetches the file again (``--attempts`` times), then fails naming the file and both digests;
 - skips what is already complete (a file verified earlier, recorded in ``.privateai-verified.json``, or a present
   file whose checksum matches) and, once the ``.privateai-download-complete`` marker is written, the whole repository;
@@ -31,6 +32,7 @@ __metaclass__ = type
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -55,6 +57,8 @@ TOKEN_ENV = {"huggingface": "HF_TOKEN", "modelscope": "MODELSCOPE_API_TOKEN"}
 ENDPOINT_ENV = {"huggingface": "HF_ENDPOINT", "modelscope": "MODELSCOPE_DOMAIN"}
 MIB = 1024 * 1024
 BLOCK = 4 * MIB
+# A running chunk records its offset every RECORD_EVERY bytes: a kill loses at most that much per connection.
+RECORD_EVERY = 16 * MIB
 USER_AGENT = "privateai-weights-fetch/1"
 # Our own bookkeeping files: never part of a listing, never removed as stale.
 OWN_FILES = (STATUS_FILE, DONE_MARKER, VERIFIED_FILE)
@@ -92,7 +96,7 @@ def _get_json(opener, url, token):
             response.close()
     except HTTPError as err:
         raise FetchError("listing %s: HTTP %d %s%s" % (url, err.code, err.reason, _hint(err.code)))
-    except (URLError, OSError) as err:
+    except (URLError, OSError, http.client.HTTPException) as err:
         raise FetchError("listing %s: %s (is the mirror reachable from the cluster?)" % (url, err))
     try:
         return json.loads(body.decode("utf-8")), link
@@ -179,11 +183,7 @@ def listing(source, opener, endpoint, repo, revision, token):
 
 def file_digest(path, algorithm):
     """Hex digest of the file; 'sha1-git' is git's blob id (sha1 of 'blob <size>\\0' + content)."""
-    if algorithm == "sha1-git":
-        digest = hashlib.sha1()
-        digest.update(b"blob %d\x00" % os.path.getsize(path))
-    else:
-        digest = hashlib.new(algorithm)
+    digest = new_digest(algorithm, os.path.getsize(path))
     with open(path, "rb") as handle:
         while True:
             block = handle.read(BLOCK)
@@ -191,6 +191,17 @@ def file_digest(path, algorithm):
                 break
             digest.update(block)
     return digest.hexdigest()
+
+
+def new_digest(algorithm, size):
+    """A hash object for ``algorithm`` ('sha1-git' starts with git's blob header), or None."""
+    if algorithm is None:
+        return None
+    if algorithm == "sha1-git":
+        digest = hashlib.sha1()
+        digest.update(b"blob %d\x00" % size)
+        return digest
+    return hashlib.new(algorithm)
 
 
 def expected_digest(entry):
@@ -243,11 +254,49 @@ class _File(object):
         self.size = entry["size"]
         self.nchunks = max(1, (self.size + chunk - 1) // chunk)
         self.chunk = chunk
-        self.remaining = 0
         self.attempt = 0
+        self.reset_hash()
 
-    def ranges(self, indexes):
-        return [(i, i * self.chunk, min(self.size, (i + 1) * self.chunk) - 1) for i in indexes]
+    def reset_hash(self):
+        """The checksum is computed while the file arrives: chunk by chunk, in order, as each one completes."""
+        self.algorithm, self.want = expected_digest(self.entry)
+        self.digest = new_digest(self.algorithm, self.size)
+        self.hashed_chunks = 0
+        self.complete = set()
+
+    def bounds(self, index):
+        return index * self.chunk, min(self.size, (index + 1) * self.chunk) - 1
+
+    def ranges(self, progress):
+        """(index, first byte still needed, last byte) of every chunk not complete in ``progress``
+        ({index: the absolute offset written up to})."""
+        out = []
+        for index in range(self.nchunks if self.size else 0):
+            start, end = self.bounds(index)
+            position = max(start, min(progress.get(index, start), end + 1))
+            if position <= end:
+                out.append((index, position, end))
+        return out
+
+    def read_progress(self):
+        """{index: offset written up to} from the chunk record: 'i' (complete) or 'i:offset' lines."""
+        progress = {}
+        try:
+            with open(self.chunks_path) as record:
+                lines = record.read().split()
+        except OSError:
+            return progress
+        for line in lines:
+            index, _sep, offset = line.partition(":")
+            if not index.isdigit() or int(index) >= self.nchunks or (offset and not offset.isdigit()):
+                continue
+            start, end = self.bounds(int(index))
+            reached = int(offset) if offset else end + 1
+            progress[int(index)] = max(progress.get(int(index), start), min(max(reached, start), end + 1))
+        return progress
+
+    def done_bytes(self, progress):
+        return sum(progress[i] - self.bounds(i)[0] for i in progress)
 
 
 class Fetcher(object):
@@ -314,60 +363,75 @@ class Fetcher(object):
         self.finished.set()
 
     # --- network
-    def _range(self, handle, url, start, end, fd, written):
-        """Fetch bytes start..end of url into fd at start; ``written[0]`` counts the bytes written."""
+    def _record(self, handle, line):
+        with self.lock:
+            with open(handle.chunks_path, "a") as record:
+                record.write(line + "\n")
+
+    def _range(self, handle, index, start, end, fd, buffer):
+        """Fetch bytes start..end of the file into fd at start; returns the offset reached (end + 1 when whole).
+        Every RECORD_EVERY bytes the offset is recorded, so a kill loses at most that much of a chunk."""
+        url = handle.entry["url"]
         request = Request(url, headers={"User-Agent": USER_AGENT, "Range": "bytes=%d-%d" % (start, end),
                                         "Accept-Encoding": "identity"})
         if self.token:
             request.add_unredirected_header("Authorization", "Bearer %s" % self.token)
-        response = self.opener.open(request, timeout=120)
+        offset = start
+        marked = start
+        try:
+            response = self.opener.open(request, timeout=120)
+        except HTTPError as err:
+            if err.code in (401, 403, 404, 410, 416):
+                raise FetchError("%s (%s): HTTP %d %s%s" % (handle.entry["path"], url, err.code, err.reason,
+                                                           _hint(err.code)))
+            return offset, "HTTP %d %s" % (err.code, err.reason)
+        except (URLError, OSError, http.client.HTTPException) as err:
+            return offset, "%s: %s" % (type(err).__name__, err)
         try:
             if response.status == 200 and not (start == 0 and end == handle.size - 1):
                 raise FetchError("%s: the server ignores Range requests (HTTP 200 for bytes=%d-%d): a mirror that "
                                  "serves ranges is needed for parallel, resumable downloads" % (url, start, end))
-            offset = start
+            view = memoryview(buffer)
             while offset <= end:
-                block = response.read(min(BLOCK, end + 1 - offset))
-                if not block:
+                n = response.readinto(view[:min(len(buffer), end + 1 - offset)])
+                if not n:
                     break
-                os.pwrite(fd, block, offset)
-                offset += len(block)
-                written[0] += len(block)
+                os.pwrite(fd, view[:n], offset)
+                offset += n
                 with self.lock:
-                    self.bytes_done += len(block)
-                    self.bytes_fetched += len(block)
+                    self.bytes_done += n
+                    self.bytes_fetched += n
+                if offset - marked >= RECORD_EVERY and offset <= end:
+                    self._record(handle, "%d:%d" % (index, offset))
+                    marked = offset
             if offset != end + 1:
-                raise OSError("connection closed after %d of %d bytes" % (offset - start, end + 1 - start))
+                return offset, "connection closed after %d of %d bytes" % (offset - start, end + 1 - start)
+            return offset, None
+        except (URLError, OSError, http.client.HTTPException) as err:
+            return offset, "%s: %s" % (type(err).__name__, err)
         finally:
             response.close()
 
-    def _chunk(self, handle, index, start, end):
+    def _chunk(self, handle, index, start, end, buffer):
+        """The chunk's bytes from start; a broken try goes on from where it stopped."""
         last = None
+        position = start
         for attempt in range(self.retries):
             if self.finished.is_set():
                 return False
             fd = os.open(handle.part, os.O_WRONLY)
-            written = [0]
             try:
-                self._range(handle, handle.entry["url"], start, end, fd, written)
-                return True
-            except HTTPError as err:
-                if err.code in (401, 403, 404, 410, 416):
-                    raise FetchError("%s (%s): HTTP %d %s%s" % (handle.entry["path"], handle.entry["url"], err.code,
-                                                               err.reason, _hint(err.code)))
-                last = "HTTP %d %s" % (err.code, err.reason)
-            except (URLError, OSError) as err:
-                last = str(err)
+                position, last = self._range(handle, index, position, end, fd, buffer)
             finally:
                 os.close(fd)
-            with self.lock:
-                # What this try wrote is fetched again: take it off the progress.
-                self.bytes_done -= written[0]
+            if last is None:
+                return True
             time.sleep(min(30, 0.5 * 2 ** attempt))
         raise FetchError("%s: bytes %d-%d failed %d times, last: %s" % (handle.entry["path"], start, end,
                                                                        self.retries, last))
 
     def _worker(self):
+        buffer = bytearray(BLOCK)
         while True:
             task = self.tasks.get()
             if task is None:
@@ -376,7 +440,7 @@ class Fetcher(object):
             if self.finished.is_set():
                 continue
             try:
-                if not self._chunk(handle, index, start, end):
+                if not self._chunk(handle, index, start, end, buffer):
                     continue
             except FetchError as err:
                 self._fail(str(err))
@@ -384,30 +448,51 @@ class Fetcher(object):
             except Exception as err:  # pylint: disable=broad-except  # anything else ends the Job, named
                 self._fail("%s: %s" % (handle.entry["path"], err))
                 continue
-            with self.lock:
-                with open(handle.chunks_path, "a") as record:
-                    record.write("%d\n" % index)
-                handle.remaining -= 1
-                last = handle.remaining == 0
-            if last:
-                self.verify_queue.put(handle)
+            self._record(handle, "%d" % index)
+            self.verify_queue.put((handle, index))
 
     def _verifier(self):
+        """Hashes each file's chunks in order as they complete (overlapping the download), then finishes it."""
         while True:
-            handle = self.verify_queue.get()
-            if handle is None:
+            item = self.verify_queue.get()
+            if item is None:
                 return
+            handle, index = item
             if self.finished.is_set():
                 continue
             try:
-                self._finish(handle)
+                if index is not None:
+                    handle.complete.add(index)
+                self._hash_ready(handle)
+                if handle.hashed_chunks >= (handle.nchunks if handle.size else 0):
+                    self._finish(handle)
             except Exception as err:  # pylint: disable=broad-except  # anything else ends the Job, named
                 self._fail("%s: %s" % (handle.entry["path"], err))
 
+    def _hash_ready(self, handle):
+        if handle.digest is None:
+            handle.hashed_chunks = len(handle.complete)
+            return
+        with open(handle.part, "rb") as part:
+            while handle.hashed_chunks in handle.complete:
+                start, end = handle.bounds(handle.hashed_chunks)
+                part.seek(start)
+                left = end + 1 - start
+                while left > 0:
+                    block = part.read(min(BLOCK, left))
+                    if not block:
+                        raise FetchError("the part ends at %d bytes, %d expected" % (part.tell(), handle.size))
+                    handle.digest.update(block)
+                    left -= len(block)
+                handle.hashed_chunks += 1
+
     def _finish(self, handle):
-        with self.lock:
-            self.state = "running"
-        problem = verify(handle.part, handle.entry)
+        problem = None
+        if os.path.getsize(handle.part) != handle.size:
+            problem = "size %d, the listing says %d" % (os.path.getsize(handle.part), handle.size)
+        elif handle.digest is not None and handle.digest.hexdigest() != handle.want:
+            problem = "%s %s, the listing says %s" % (handle.algorithm.replace("-git", " (git blob)"),
+                                                      handle.digest.hexdigest(), handle.want)
         if problem:
             handle.attempt += 1
             for path in (handle.part, handle.chunks_path):
@@ -420,7 +505,8 @@ class Fetcher(object):
                 raise FetchError("%s: %s after %d downloads: refused (the mirror serves a different file than it "
                                  "lists)" % (handle.entry["path"], problem, handle.attempt))
             self.out.write("%s: %s: removed, fetching it again\n" % (handle.entry["path"], problem))
-            self._queue_file(handle, set())
+            handle.reset_hash()
+            self._queue_file(handle, {})
             return
         os.replace(handle.part, handle.final)
         os.remove(handle.chunks_path)
@@ -435,28 +521,29 @@ class Fetcher(object):
             if self.files_done == self.files_total:
                 self.finished.set()
 
-    def _queue_file(self, handle, done_chunks):
+    def _queue_file(self, handle, progress):
         directory = os.path.dirname(handle.final)
         if not os.path.isdir(directory):
             os.makedirs(directory)
         if not os.path.exists(handle.part) or os.path.getsize(handle.part) != handle.size:
-            done_chunks = set()
+            progress = {}
             with open(handle.part, "wb") as part:
                 part.truncate(handle.size)
             with open(handle.chunks_path, "w"):
                 pass
-        todo = [i for i in range(handle.nchunks) if i not in done_chunks] if handle.size else []
-        with self.lock:
-            handle.remaining = len(todo)
-        if not todo:
-            self.verify_queue.put(handle)
-            return
-        for item in handle.ranges(todo):
+        todo = handle.ranges(progress)
+        pending = set(item[0] for item in todo)
+        for index in range(handle.nchunks if handle.size else 0):
+            if index not in pending:
+                self.verify_queue.put((handle, index))  # complete before a kill: hashed from the part
+        if not handle.size:
+            self.verify_queue.put((handle, None))
+        for item in todo:
             self.tasks.put((handle,) + item)
 
     # --- plan
     def _plan(self, files):
-        """Counts what is present; returns [(handle, done chunk indexes)] still to fetch or to verify."""
+        """Counts what is present; returns [(handle, chunk progress)] still to fetch or to verify."""
         self.verified = _read_json(os.path.join(self.dest, VERIFIED_FILE), {})
         if not isinstance(self.verified, dict):
             self.verified = {}
@@ -477,14 +564,11 @@ class Fetcher(object):
             if os.path.isfile(handle.final):
                 os.remove(handle.final)
             self.verified.pop(entry["path"], None)
-            done = set()
+            progress = {}
             if os.path.isfile(handle.part) and os.path.getsize(handle.part) == entry["size"]:
-                for line in (open(handle.chunks_path).read().split() if os.path.isfile(handle.chunks_path) else []):
-                    if line.isdigit() and int(line) < handle.nchunks:
-                        done.add(int(line))
-            for index, start, end in handle.ranges(done):
-                self.bytes_done += end + 1 - start
-            todo.append((handle, done))
+                progress = handle.read_progress()
+            self.bytes_done += handle.done_bytes(progress)
+            todo.append((handle, progress))
         return todo
 
     def run(self):

@@ -135,6 +135,36 @@ def test_resume_fetches_only_the_chunks_not_recorded(mirror, tmp_path):
     assert_complete(dest)
 
 
+def test_resume_goes_on_inside_a_chunk_from_the_recorded_offset(mirror, tmp_path):
+    dest = tmp_path / REPO
+    dest.mkdir(parents=True)
+    data = FILES[SHARD]
+    # Chunk 0 complete, chunk 1 recorded up to 100000 bytes in (64 KiB chunks: offset 65536 + 34464).
+    part = bytearray(len(data))
+    part[:100000] = data[:100000]
+    (dest / (SHARD + wf.PART_SUFFIX)).write_bytes(bytes(part))
+    (dest / (SHARD + wf.CHUNKS_SUFFIX)).write_text("0\n1:80000\n1:100000\n")
+    fetcher(mirror, dest).run()
+    assert mirror.served[SHARD] == len(data) - 100000
+    assert "bytes=100000-131071" in [r[2] for r in mirror.requests if r[1].endswith(SHARD)]
+    assert_complete(dest)
+
+
+@pytest.mark.parametrize("record, expected", [
+    ("", {}),
+    ("0\n", {0: 65536}),
+    ("1:70000\n1:90000\n", {1: 90000}),
+    ("1:90000\n1:70000\n", {1: 90000}),
+    ("1:10\n", {1: 65536}),           # below the chunk's start: nothing of it
+    ("1:999999\n", {1: 131072}),      # past the chunk's end: the chunk is whole
+    ("x\n99\n2:y\n", {}),           # garbage and chunks the file does not have are ignored
+])
+def test_chunk_record_parsing(tmp_path, record, expected):
+    handle = wf._File({"path": SHARD, "size": len(FILES[SHARD])}, str(tmp_path), 64 * KIB)
+    (tmp_path / (SHARD + wf.CHUNKS_SUFFIX)).write_text(record)
+    assert handle.read_progress() == expected
+
+
 def test_killed_process_resumes_where_it_stopped(mirror, tmp_path):
     dest = tmp_path / REPO
     mirror.delay = 0.1
