@@ -20,6 +20,7 @@ import base64
 import copy
 import math
 import os
+import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_catalog as catalog
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_planner as planner
@@ -146,7 +147,75 @@ def _read(reader):
     s["fabric"] = reader.read("model_serving_fabric", v.to_dict)
     s["gpu_hosts"] = reader.read("model_serving_gpu_hosts", v.to_list)
     s["allow_multinode_without_fabric"] = reader.read("model_serving_allow_multinode_without_fabric", v.to_bool)
+    s["rdma_facts"] = _read_rdma_facts(reader)
     return s
+
+
+NCCL_ENV_NAME = re.compile(r"^(NCCL|GLOO|UCX)_[A-Z0-9_]+$")
+NCCL_ENV_VALUE = re.compile(r"^[A-Za-z0-9_.:,=^+/-]*$")
+
+
+def _read_rdma_facts(reader):
+    """model_serving_rdma_facts: {GPU node: the network stage's rdma_nccl_env}, each name and value checked, since
+    they are written into the pods' environment."""
+    facts = reader.read("model_serving_rdma_facts", v.to_dict)
+    out = {}
+    for host, env in sorted((facts or {}).items()):
+        if not isinstance(env, dict):
+            reader.add(["model_serving_rdma_facts[%s] is %s: give the node's rdma_nccl_env (a mapping of NCCL "
+                        "variables), as roles/rdma records it" % (host, v.describe(env))])
+            continue
+        for name, value in sorted(env.items()):
+            if not NCCL_ENV_NAME.match(str(name)) or not NCCL_ENV_VALUE.match(str(value)):
+                reader.add(["model_serving_rdma_facts[%s].%s is %s: an NCCL/GLOO variable name and a value of letters, "
+                            "digits and _ . : , = ^ + / - are written into the pods' environment; fix the node's "
+                            "record (ansible_local.privateai_rdma) or the variable" % (host, name, v.describe(value))])
+        out[str(host)] = dict((str(k), str(val)) for k, val in env.items())
+    return out
+
+
+def fabric_facts_env(facts, hosts):
+    """(env, warnings): the NCCL/GLOO settings the network stage measured on the GPU nodes (rdma_info's nccl_env:
+    NCCL_IB_HCA, NCCL_SOCKET_IFNAME, GLOO_SOCKET_IFNAME, NCCL_IB_GID_INDEX), or None where no node has an active
+    RDMA port in its facts (the settings planned from privateai_fabric stay)."""
+    if not facts:
+        return None, []
+    warnings = []
+    missing = [h for h in hosts if h not in facts]
+    without = [h for h in hosts if h in facts and not facts[h].get("NCCL_IB_HCA")]
+    good = [h for h in hosts if h in facts and facts[h].get("NCCL_IB_HCA")]
+    if missing:
+        warnings.append("no rdma_nccl_env facts from %s (the network stage did not run there in this run, and the "
+                        "node has no local record)" % ", ".join(missing))
+    if without:
+        warnings.append("rdma_info found no active RDMA port on %s" % ", ".join(without))
+    if not good:
+        if warnings:
+            warnings[-1] += ": multi-node pods keep the NCCL settings planned from privateai_fabric"
+        return None, warnings
+    first = facts[good[0]]
+    differ = [h for h in good if facts[h] != first]
+    if differ:
+        warnings.append("the NCCL settings of %s differ from %s's (%s); the pods of one LeaderWorkerSet share one "
+                        "template, so %s's are used: give the nodes the same HCA and interface names"
+                        % (", ".join(differ), good[0], "; ".join("%s: %s" % (h, facts[h]) for h in differ), good[0]))
+    return dict(first), warnings
+
+
+def _apply_fabric_facts(s, result, warnings):
+    """Multi-node pods with an RDMA fabric take the NCCL/GLOO settings the network stage measured."""
+    multinode = [m for m in result["models"] if m["lws_size"] > 1 and m["pod"]["ipc_lock"]]
+    if not multinode:
+        return
+    env, notes = fabric_facts_env(s["rdma_facts"], [str(h) for h in s["gpu_hosts"] or []])
+    warnings.extend("model_serving: %s" % note for note in notes)
+    if not env:
+        return
+    for model in multinode:
+        model["env"] = dict(model["env"], **env)
+        model["notes"].append("NCCL/GLOO settings from the network stage's rdma_info facts: %s"
+                              % ", ".join("%s=%s" % (k, env[k]) for k in sorted(env)))
+    result["summary"] = planner.summary_text(result)
 
 
 def _read_download(reader, s):
@@ -243,6 +312,7 @@ def serving_stage(settings, api_key=None):
     out["problems"] = reader.problems
     if reader.problems:
         return out
+    _apply_fabric_facts(s, result, out["warnings"])
     out["plan"] = result
     out["stage"] = build(s, lws, result, api_key)
     # What the role's weights wait polls after the apply (empty: the weights are already on a host path or NFS).

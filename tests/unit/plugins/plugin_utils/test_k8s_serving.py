@@ -32,6 +32,7 @@ TEMPLATED = {
     "model_serving_rdma_resource": "rdma/rdma_shared_device",
     "model_serving_api_key_file": "/nonexistent/serving-api-key",
     "model_serving_weights_storage_class": "ceph-filesystem",
+    "model_serving_rdma_facts": {},
 }
 
 
@@ -342,4 +343,84 @@ def test_storage_class_default_follows_the_storage_stage(variables, expected):
     from ansible.template import Templar, trust_as_template
     with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
         default = yaml.safe_load(handle)["model_serving_weights_storage_class"]
+    assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected
+
+
+
+# --- the network stage's NCCL facts (issue 13 §2: multi-node pods) ---------------------------------------------------
+
+IB_FACTS = {"NCCL_IB_HCA": "=mlx5_0:1,mlx5_1:1", "NCCL_SOCKET_IFNAME": "=ibp26s0", "GLOO_SOCKET_IFNAME": "=ibp26s0"}
+
+
+def _leader_env(result):
+    (lws,) = objects(result["stage"], "LeaderWorkerSet")
+    out = {}
+    for role in ("leaderTemplate", "workerTemplate"):
+        pod = lws["spec"]["leaderWorkerTemplate"][role]["spec"]
+        container = containers(pod)
+        assert container["securityContext"]["capabilities"]["add"] == ["IPC_LOCK"]
+        assert container["resources"]["limits"]["rdma/rdma_shared_device"] == 1
+        out[role] = dict((e["name"], e.get("value")) for e in container["env"])
+    assert out["leaderTemplate"] == out["workerTemplate"]
+    return out["leaderTemplate"]
+
+
+# (id, facts, expected env fragment, fragments of the warnings)
+FABRIC_FACTS = [
+    ("no facts: privateai_fabric", {}, {"NCCL_SOCKET_IFNAME": "ibp26s0", "GLOO_SOCKET_IFNAME": "ibp26s0"}, []),
+    ("facts of both nodes", {"gpu01": IB_FACTS, "gpu02": IB_FACTS}, IB_FACTS, []),
+    ("RoCE GID index measured", {"gpu01": dict(IB_FACTS, NCCL_IB_GID_INDEX="5"),
+                                 "gpu02": dict(IB_FACTS, NCCL_IB_GID_INDEX="5")}, {"NCCL_IB_GID_INDEX": "5"}, []),
+    ("one node without facts", {"gpu01": IB_FACTS}, IB_FACTS, ["gpu02", "no rdma_nccl_env facts"]),
+    ("no active port anywhere", {"gpu01": {}, "gpu02": {}}, {"NCCL_SOCKET_IFNAME": "ibp26s0"},
+     ["no active RDMA port on gpu01, gpu02", "privateai_fabric"]),
+    ("nodes differ", {"gpu01": IB_FACTS, "gpu02": dict(IB_FACTS, NCCL_IB_HCA="=mlx5_2:1")}, IB_FACTS,
+     ["differ", "gpu01's are used"]),
+]
+
+
+@pytest.mark.parametrize("facts, env, warnings", [c[1:] for c in FABRIC_FACTS], ids=[c[0] for c in FABRIC_FACTS])
+def test_multinode_pods_take_the_network_stages_nccl_facts(facts, env, warnings):
+    result = ks.serving_stage(settings(model_serving_rdma_facts=facts))
+    assert result["problems"] == []
+    got = _leader_env(result)
+    assert dict((k, got.get(k)) for k in env) == env
+    for fragment in warnings:
+        assert any(fragment in w for w in result["warnings"]), result["warnings"]
+    if not warnings:
+        assert result["warnings"] == []
+    if facts and not warnings:
+        assert "rdma_info facts" in result["plan"]["summary"]
+
+
+def test_single_node_pods_get_no_nccl_facts():
+    result = ks.serving_stage(settings(model_serving_expected_gpu=H200, model_serving_gpu_hosts=["gpu01"],
+                                       model_serving_fabric=NO_FABRIC,
+                                       model_serving_rdma_facts={"gpu01": IB_FACTS}))
+    (deployment,) = objects(result["stage"], "Deployment")
+    names = [e["name"] for e in containers(deployment["spec"]["template"]["spec"])["env"]]
+    assert "NCCL_IB_HCA" not in names and result["warnings"] == []
+
+
+@pytest.mark.parametrize("facts, fragments", [
+    ({"gpu01": "mlx5_0"}, ["model_serving_rdma_facts[gpu01]", "mapping"]),
+    ({"gpu01": {"NCCL_IB_HCA": "mlx5_0; rm -rf"}}, ["model_serving_rdma_facts[gpu01].NCCL_IB_HCA", "rm -rf"]),
+    ({"gpu01": {"LD_PRELOAD": "/x.so"}}, ["model_serving_rdma_facts[gpu01].LD_PRELOAD"]),
+])
+def test_bad_rdma_facts_are_refused(facts, fragments):
+    result = ks.serving_stage(settings(model_serving_rdma_facts=facts))
+    assert result["stage"] is None
+    assert any(all(f in p for f in fragments) for p in result["problems"]), result["problems"]
+
+
+@pytest.mark.parametrize("hostvars, expected", [
+    ({"gpu01": {"rdma_nccl_env": IB_FACTS}, "gpu02": {"ansible_local": {"privateai_rdma": {"nccl_env": {}}}}},
+     {"gpu01": IB_FACTS, "gpu02": {}}),
+    ({"gpu01": {}, "gpu02": {"ansible_local": {}}}, {}),
+])
+def test_rdma_facts_default_reads_this_runs_facts_then_the_local_record(hostvars, expected):
+    from ansible.template import Templar, trust_as_template
+    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
+        default = yaml.safe_load(handle)["model_serving_rdma_facts"]
+    variables = {"hostvars": hostvars, "model_serving_gpu_hosts": ["gpu01", "gpu02"]}
     assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected
