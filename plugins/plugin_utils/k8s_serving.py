@@ -6,10 +6,13 @@
 ``serving_stage(settings, api_key=None)`` takes the role's variables by name, converts each as the role's argument
 spec declares it, checks the syntax of every value written into a manifest, asks the serving planner
 (plugins/module_utils/serving_planner.py) for the plan of the models on the intended hardware, and builds the stage
-as data: the Namespace, the API key Secret, the shared read-only weights volume and the Job that fills it once, per
-model a Deployment (one node per replica) or a LeaderWorkerSet (several), its Service, PodDisruptionBudget and
+as data: the Namespace, the API key Secret, the shared read-only weights volume and per repository the Job that fills
+it once (our downloader, weights_fetch.py, in a ConfigMap; its deadline sized from the checkpoint and the declared
+bandwidth), per model a Deployment (one node per replica) or a LeaderWorkerSet (several), its Service, PodDisruptionBudget and
 (optionally) ServiceMonitor, and the LeaderWorkerSet controller's Helm release when any model spans nodes.
 A plan the planner refuses is a problem of the stage (naming the model and the numbers): nothing is built then.
+Multi-node pods take the NCCL settings the network stage measured (model_serving_rdma_facts) when there are any.
+The result's ``downloads`` lists the Jobs the role's weights wait polls in apply mode.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -138,7 +141,8 @@ def _read(reader):
     s["service_monitor"] = reader.read("model_serving_service_monitor", v.to_bool)
     s["weights_read_gb_per_s"] = reader.read("model_serving_weights_read_gb_per_s", _to_float)
     s["download_timeout"] = reader.read("model_serving_download_timeout", v.to_int)
-    if s["download_timeout"] is not None and 0 < s["download_timeout"] < 60 or (s["download_timeout"] or 0) < 0:
+    timeout = s["download_timeout"]
+    if timeout is not None and (timeout < 0 or 0 < timeout < 60):
         reader.add(["model_serving_download_timeout is %d: give the seconds the weights download may take, 60 or "
                     "more, or 0 to size it from the checkpoint and model_serving_weights_download_gb_per_s"
                     % s["download_timeout"]])

@@ -160,6 +160,17 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if double.delay:
             time.sleep(double.delay)
+        try:
+            sent = self._send_file(full, start, end, corrupt, cut)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client went away (a killed download): what a server sees then, not an error of the double.
+            self.close_connection = True
+            return None
+        with double.lock:
+            double.served[rel] = double.served.get(rel, 0) + sent
+        return None
+
+    def _send_file(self, full, start, end, corrupt, cut):
         sent = 0
         with open(full, "rb") as handle:
             if not corrupt and cut is None:
@@ -187,9 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
                         break
                     self.wfile.write(block)
                     sent += len(block)
-        with double.lock:
-            double.served[rel] = double.served.get(rel, 0) + sent
-        return None
+        return sent
 
 
 class MirrorServer(object):
