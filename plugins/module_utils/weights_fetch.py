@@ -11,7 +11,9 @@ in whatever Python image the Job uses (the engine's by default). What it does:
   (``HF_ENDPOINT``; ``GET /api/models/<repo>/tree/<revision>?recursive=true``, following ``Link: rel="next"``
   pages; an LFS file carries its sha256, any other its git blob sha1) or ModelScope
   (``GET /api/v1/models/<repo>/repo/files?Revision=<rev>&Recursive=True``, each file with its Sha256);
-- downloads every file in chunks with parallel ranged GETs (``--workers`` connections over all files) into
+- downloads every file in chunks with ranged GETs over ``--workers`` parallel connections (one file a connection,
+  hashed as it arrives, when there are at least as many files as connections; else every file's chunks spread
+  over all connections) into
   ``<file>.part``, recording each finished chunk (and every 16 MiB the offset a running chunk reached) in
   ``<file>.part.chunks``: after a kill a new run fetches only the bytes not recorded;
 - verifies each file's size and checksum against the listing before renaming it into place (the checksum is computed
@@ -255,6 +257,7 @@ class _File(object):
         self.nchunks = max(1, (self.size + chunk - 1) // chunk)
         self.chunk = chunk
         self.attempt = 0
+        self.whole = True
         self.reset_hash()
 
     def reset_hash(self):
@@ -368,9 +371,10 @@ class Fetcher(object):
             with open(handle.chunks_path, "a") as record:
                 record.write(line + "\n")
 
-    def _range(self, handle, index, start, end, fd, buffer):
+    def _range(self, handle, index, start, end, fd, buffer, digest=None):
         """Fetch bytes start..end of the file into fd at start; returns the offset reached (end + 1 when whole).
-        Every RECORD_EVERY bytes the offset is recorded, so a kill loses at most that much of a chunk."""
+        Every RECORD_EVERY bytes the offset is recorded, so a kill loses at most that much of a chunk. ``digest``:
+        the file's hash, fed with each block as it arrives (a file fetched in order by one worker)."""
         url = handle.entry["url"]
         request = Request(url, headers={"User-Agent": USER_AGENT, "Range": "bytes=%d-%d" % (start, end),
                                         "Accept-Encoding": "identity"})
@@ -397,6 +401,8 @@ class Fetcher(object):
                 if not n:
                     break
                 os.pwrite(fd, view[:n], offset)
+                if digest is not None:
+                    digest.update(view[:n])
                 offset += n
                 with self.lock:
                     self.bytes_done += n
@@ -412,7 +418,7 @@ class Fetcher(object):
         finally:
             response.close()
 
-    def _chunk(self, handle, index, start, end, buffer):
+    def _chunk(self, handle, index, start, end, buffer, digest=None):
         """The chunk's bytes from start; a broken try goes on from where it stopped."""
         last = None
         position = start
@@ -421,7 +427,7 @@ class Fetcher(object):
                 return False
             fd = os.open(handle.part, os.O_WRONLY)
             try:
-                position, last = self._range(handle, index, position, end, fd, buffer)
+                position, last = self._range(handle, index, position, end, fd, buffer, digest)
             finally:
                 os.close(fd)
             if last is None:
@@ -436,9 +442,12 @@ class Fetcher(object):
             task = self.tasks.get()
             if task is None:
                 return
-            handle, index, start, end = task
             if self.finished.is_set():
                 continue
+            if task[0] == "file":
+                self._whole_file(task[1], task[2], buffer)
+                continue
+            _kind, handle, index, start, end = task
             try:
                 if not self._chunk(handle, index, start, end, buffer):
                     continue
@@ -450,6 +459,39 @@ class Fetcher(object):
                 continue
             self._record(handle, "%d" % index)
             self.verify_queue.put((handle, index))
+
+    def _hash_disk(self, handle, digest, start, end):
+        """Feed bytes start..end of the part (written before a kill) into digest."""
+        if digest is None or start > end:
+            return
+        with open(handle.part, "rb") as part:
+            part.seek(start)
+            left = end + 1 - start
+            while left > 0:
+                block = part.read(min(BLOCK, left))
+                if not block:
+                    raise FetchError("the part ends at %d bytes, %d expected" % (part.tell(), handle.size))
+                digest.update(block)
+                left -= len(block)
+
+    def _whole_file(self, handle, progress, buffer):
+        """One worker fetches the file's chunks in order and hashes each block as it arrives: no second read of
+        the file (what a kill left is hashed from the part first), then finishes it."""
+        try:
+            for index in range(handle.nchunks if handle.size else 0):
+                start, end = handle.bounds(index)
+                reached = max(start, min(progress.get(index, start), end + 1))
+                self._hash_disk(handle, handle.digest, start, reached - 1)
+                if reached <= end:
+                    if not self._chunk(handle, index, reached, end, buffer, handle.digest):
+                        return
+                    self._record(handle, "%d" % index)
+                handle.hashed_chunks = index + 1
+            self._finish(handle)
+        except FetchError as err:
+            self._fail(str(err))
+        except Exception as err:  # pylint: disable=broad-except  # anything else ends the Job, named
+            self._fail("%s: %s" % (handle.entry["path"], err))
 
     def _verifier(self):
         """Hashes each file's chunks in order as they complete (overlapping the download), then finishes it."""
@@ -506,7 +548,7 @@ class Fetcher(object):
                                  "lists)" % (handle.entry["path"], problem, handle.attempt))
             self.out.write("%s: %s: removed, fetching it again\n" % (handle.entry["path"], problem))
             handle.reset_hash()
-            self._queue_file(handle, {})
+            self._queue_file(handle, {}, handle.whole)
             return
         os.replace(handle.part, handle.final)
         os.remove(handle.chunks_path)
@@ -521,7 +563,7 @@ class Fetcher(object):
             if self.files_done == self.files_total:
                 self.finished.set()
 
-    def _queue_file(self, handle, progress):
+    def _queue_file(self, handle, progress, whole=True):
         directory = os.path.dirname(handle.final)
         if not os.path.isdir(directory):
             os.makedirs(directory)
@@ -531,6 +573,10 @@ class Fetcher(object):
                 part.truncate(handle.size)
             with open(handle.chunks_path, "w"):
                 pass
+        handle.whole = whole
+        if whole or handle.nchunks == 1:
+            self.tasks.put(("file", handle, progress))
+            return
         todo = handle.ranges(progress)
         pending = set(item[0] for item in todo)
         for index in range(handle.nchunks if handle.size else 0):
@@ -539,7 +585,7 @@ class Fetcher(object):
         if not handle.size:
             self.verify_queue.put((handle, None))
         for item in todo:
-            self.tasks.put((handle,) + item)
+            self.tasks.put(("range", handle) + item)
 
     # --- plan
     def _plan(self, files):
@@ -603,8 +649,11 @@ class Fetcher(object):
             thread.start()
         if self.files_done == self.files_total:
             self.finished.set()
+        # As many files as connections or more (a checkpoint's shards): one worker a file, hashing as it arrives.
+        # Fewer: the files' chunks spread over every connection, hashed from the part as they complete.
+        whole = len(todo) >= self.workers
         for handle, done in todo:
-            self._queue_file(handle, done)
+            self._queue_file(handle, done, whole)
         self.finished.wait()
         for _ in workers:
             self.tasks.put(None)

@@ -70,6 +70,10 @@ def fetcher(mirror, dest, **kwargs):
                       **dict((k, v) for k, v in options.items() if k != "source"))
 
 
+# Five files: 4 connections take one file each, hashing as it arrives; 16 spread every file's chunks over all.
+MODES = pytest.mark.parametrize("workers", [4, 16], ids=["file-per-connection", "chunks-spread"])
+
+
 def assert_complete(dest):
     for rel, data in FILES.items():
         assert (dest / rel).read_bytes() == data, rel
@@ -83,10 +87,11 @@ def assert_complete(dest):
     return status
 
 
-def test_full_download_over_listing_pages_with_ranged_parallel_gets(mirror, tmp_path):
+@MODES
+def test_full_download_over_listing_pages_with_ranged_parallel_gets(workers, mirror, tmp_path):
     dest = tmp_path / "models" / REPO
     out = io.StringIO()
-    record = fetcher(mirror, dest, out=out).run()
+    record = fetcher(mirror, dest, out=out, workers=workers).run()
     assert record["state"] == "complete"
     assert_complete(dest)
     # Five files, two a page: the listing followed the Link header over three pages.
@@ -119,7 +124,8 @@ def test_nothing_complete_is_fetched_again(mirror, tmp_path):
     assert_complete(dest)
 
 
-def test_resume_fetches_only_the_chunks_not_recorded(mirror, tmp_path):
+@MODES
+def test_resume_fetches_only_the_chunks_not_recorded(workers, mirror, tmp_path):
     dest = tmp_path / REPO
     dest.mkdir(parents=True)
     chunk = 64 * KIB
@@ -129,13 +135,14 @@ def test_resume_fetches_only_the_chunks_not_recorded(mirror, tmp_path):
     part[:5 * chunk] = data[:5 * chunk]
     (dest / (SHARD + wf.PART_SUFFIX)).write_bytes(bytes(part))
     (dest / (SHARD + wf.CHUNKS_SUFFIX)).write_text("0\n1\n2\n3\n4\n")
-    record = fetcher(mirror, dest).run()
+    record = fetcher(mirror, dest, workers=workers).run()
     assert mirror.served[SHARD] == len(data) - 5 * chunk
     assert record["bytes_fetched"] == sum(len(d) for d in FILES.values()) - 5 * chunk
     assert_complete(dest)
 
 
-def test_resume_goes_on_inside_a_chunk_from_the_recorded_offset(mirror, tmp_path):
+@MODES
+def test_resume_goes_on_inside_a_chunk_from_the_recorded_offset(workers, mirror, tmp_path):
     dest = tmp_path / REPO
     dest.mkdir(parents=True)
     data = FILES[SHARD]
@@ -144,7 +151,7 @@ def test_resume_goes_on_inside_a_chunk_from_the_recorded_offset(mirror, tmp_path
     part[:100000] = data[:100000]
     (dest / (SHARD + wf.PART_SUFFIX)).write_bytes(bytes(part))
     (dest / (SHARD + wf.CHUNKS_SUFFIX)).write_text("0\n1:80000\n1:100000\n")
-    fetcher(mirror, dest).run()
+    fetcher(mirror, dest, workers=workers).run()
     assert mirror.served[SHARD] == len(data) - 100000
     assert "bytes=100000-131071" in [r[2] for r in mirror.requests if r[1].endswith(SHARD)]
     assert_complete(dest)
@@ -191,20 +198,22 @@ def test_killed_process_resumes_where_it_stopped(mirror, tmp_path):
     assert record["bytes_fetched"] <= sum(len(d) for d in FILES.values()) - recorded * 64 * KIB
 
 
-def test_corrupted_shard_is_refused_and_fetched_again(mirror, tmp_path):
+@MODES
+def test_corrupted_shard_is_refused_and_fetched_again(workers, mirror, tmp_path):
     dest = tmp_path / REPO
     mirror.corrupt[SHARD] = 1
-    record = fetcher(mirror, dest).run()
+    record = fetcher(mirror, dest, workers=workers).run()
     assert record["refetched"] == [SHARD]
     assert mirror.served[SHARD] == 2 * len(FILES[SHARD])
     assert_complete(dest)
 
 
-def test_shard_that_stays_corrupted_fails_naming_file_and_digests(mirror, tmp_path):
+@MODES
+def test_shard_that_stays_corrupted_fails_naming_file_and_digests(workers, mirror, tmp_path):
     dest = tmp_path / REPO
     mirror.corrupt[SHARD] = 5
     with pytest.raises(wf.FetchError) as err:
-        fetcher(mirror, dest, attempts=2).run()
+        fetcher(mirror, dest, attempts=2, workers=workers).run()
     message = str(err.value)
     want = hashlib.sha256(FILES[SHARD]).hexdigest()
     assert SHARD in message and "sha256" in message and want in message and "after 2 downloads" in message
@@ -212,10 +221,11 @@ def test_shard_that_stays_corrupted_fails_naming_file_and_digests(mirror, tmp_pa
     assert json.loads((dest / wf.STATUS_FILE).read_text())["state"] == "failed"
 
 
-def test_corrupted_small_file_is_caught_by_its_git_blob_id(mirror, tmp_path):
+@MODES
+def test_corrupted_small_file_is_caught_by_its_git_blob_id(workers, mirror, tmp_path):
     dest = tmp_path / REPO
     mirror.corrupt["config.json"] = 1
-    record = fetcher(mirror, dest).run()
+    record = fetcher(mirror, dest, workers=workers).run()
     assert record["refetched"] == ["config.json"]
     assert_complete(dest)
 
@@ -262,10 +272,11 @@ def test_server_without_range_support_is_refused_clearly(mirror, tmp_path):
     assert "ignores Range requests" in str(err.value)
 
 
-def test_connection_cut_midway_is_retried(mirror, tmp_path):
+@MODES
+def test_connection_cut_midway_is_retried(workers, mirror, tmp_path):
     dest = tmp_path / REPO
     mirror.cut_after[SHARD] = 1000
-    record = fetcher(mirror, dest).run()
+    record = fetcher(mirror, dest, workers=workers).run()
     assert record["bytes_done"] == record["bytes_total"]
     assert_complete(dest)
 
