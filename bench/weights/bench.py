@@ -152,6 +152,8 @@ def machine():
     except OSError:
         pass
     info["curl"] = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    info["commit"] = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True).stdout.strip() or None
     return info
 
 
