@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, privateai.deepseek_dify maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -151,9 +150,10 @@ def machine():
         info["load_at_start"] = os.getloadavg()
     except OSError:
         pass
-    info["curl"] = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    info["curl"] = subprocess.run(["curl", "--version"], capture_output=True, text=True,
+                                  check=False).stdout.splitlines()[0]
     info["commit"] = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                    text=True).stdout.strip() or None
+                                    text=True, check=False).stdout.strip() or None
     return info
 
 
@@ -177,7 +177,7 @@ def main():
         files = [f for f in listing(url) if f["type"] == "file"]
         total = sum(f.get("lfs", f)["size"] for f in files)
         curl_s, ours_s = [], []
-        for _ in range(args.repeat):
+        for _repeat in range(args.repeat):
             dest = os.path.join(work, "curl")
             drop(dest)
             curl_s.append(run_curl(url, files, dest))

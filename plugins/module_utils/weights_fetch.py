@@ -386,8 +386,8 @@ class Fetcher(object):
             response = self.opener.open(request, timeout=120)
         except HTTPError as err:
             if err.code in (401, 403, 404, 410, 416):
-                raise FetchError("%s (%s): HTTP %d %s%s" % (handle.entry["path"], url, err.code, err.reason,
-                                                           _hint(err.code)))
+                raise FetchError("%s (%s): HTTP %d %s%s"
+                                 % (handle.entry["path"], url, err.code, err.reason, _hint(err.code)))
             return offset, "HTTP %d %s" % (err.code, err.reason)
         except (URLError, OSError, http.client.HTTPException) as err:
             return offset, "%s: %s" % (type(err).__name__, err)
@@ -433,8 +433,8 @@ class Fetcher(object):
             if last is None:
                 return True
             time.sleep(min(30, 0.5 * 2 ** attempt))
-        raise FetchError("%s: bytes %d-%d failed %d times, last: %s" % (handle.entry["path"], start, end,
-                                                                       self.retries, last))
+        raise FetchError("%s: bytes %d-%d failed %d times, last: %s"
+                         % (handle.entry["path"], start, end, self.retries, last))
 
     def _worker(self):
         buffer = bytearray(BLOCK)
@@ -642,7 +642,7 @@ class Fetcher(object):
         reporter = threading.Thread(target=self._reporter)
         reporter.daemon = True
         reporter.start()
-        workers = [threading.Thread(target=self._worker) for _ in range(self.workers)]
+        workers = [threading.Thread(target=self._worker) for _index in range(self.workers)]
         verifier = threading.Thread(target=self._verifier)
         for thread in workers + [verifier]:
             thread.daemon = True
@@ -655,7 +655,7 @@ class Fetcher(object):
         for handle, done in todo:
             self._queue_file(handle, done, whole)
         self.finished.wait()
-        for _ in workers:
+        for _thread in workers:
             self.tasks.put(None)
         self.verify_queue.put(None)
         for thread in workers + [verifier]:
@@ -702,4 +702,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

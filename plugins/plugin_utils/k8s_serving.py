@@ -529,10 +529,11 @@ def _download_job(model, s, timeout):
     return {"description": "fills the shared volume once with %s (%s) from %s, resumable and verified (skips when "
                            "present); deadline %d s" % (model["name"], planner.gb(size) if size else "size unknown",
                                                         s["source"], timeout),
-            "definition": {"apiVersion": "batch/v1", "kind": "Job",
-                           "metadata": {"name": name, "namespace": namespace, "labels": _labels(name, "weights")},
-                           "spec": {"backoffLimit": 3, "activeDeadlineSeconds": timeout,
-                                    "template": {"metadata": {"labels": _labels(name, "weights")}, "spec": spec}}}}
+            "definition": {
+                "apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": name, "namespace": namespace, "labels": _labels(name, "weights")},
+                "spec": {"backoffLimit": 3, "activeDeadlineSeconds": timeout,
+                         "template": {"metadata": {"labels": _labels(name, "weights")}, "spec": spec}}}}
 
 
 def weights_downloads(s, models):

@@ -100,8 +100,8 @@ def judge(download, job, record, elapsed, timeout):
                    message="Job %s failed (%s)%s%s; %s" % (
                        name, failed.get("reason") or "Failed", (": " + why) if why else "",
                        (" at %.1f %%" % percent(record)) if record else "",
-                       fix.get(failed.get("reason"), "see kubectl -n %s logs job/%s" % (download["namespace"],
-                                                                                      download["job"]))))
+                       fix.get(failed.get("reason"),
+                               "see kubectl -n %s logs job/%s" % (download["namespace"], download["job"]))))
         return out
     if elapsed >= timeout:
         out.update(failed=True, state="timeout",

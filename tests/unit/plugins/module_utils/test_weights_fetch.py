@@ -12,7 +12,6 @@ __metaclass__ = type
 import hashlib
 import io
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -346,7 +346,6 @@ def test_storage_class_default_follows_the_storage_stage(variables, expected):
     assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected
 
 
-
 # --- the network stage's NCCL facts (issue 13 §2: multi-node pods) ---------------------------------------------------
 
 IB_FACTS = {"NCCL_IB_HCA": "=mlx5_0:1,mlx5_1:1", "NCCL_SOCKET_IFNAME": "=ibp26s0", "GLOO_SOCKET_IFNAME": "=ibp26s0"}
