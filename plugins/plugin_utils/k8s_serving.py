@@ -6,10 +6,13 @@
 ``serving_stage(settings, api_key=None)`` takes the role's variables by name, converts each as the role's argument
 spec declares it, checks the syntax of every value written into a manifest, asks the serving planner
 (plugins/module_utils/serving_planner.py) for the plan of the models on the intended hardware, and builds the stage
-as data: the Namespace, the API key Secret, the shared read-only weights volume and the Job that fills it once, per
-model a Deployment (one node per replica) or a LeaderWorkerSet (several), its Service, PodDisruptionBudget and
+as data: the Namespace, the API key Secret, the shared read-only weights volume and per repository the Job that fills
+it once (our downloader, weights_fetch.py, in a ConfigMap; its deadline sized from the checkpoint and the declared
+bandwidth), per model a Deployment (one node per replica) or a LeaderWorkerSet (several), its Service, PodDisruptionBudget and
 (optionally) ServiceMonitor, and the LeaderWorkerSet controller's Helm release when any model spans nodes.
 A plan the planner refuses is a problem of the stage (naming the model and the numbers): nothing is built then.
+Multi-node pods take the NCCL settings the network stage measured (model_serving_rdma_facts) when there are any.
+The result's ``downloads`` lists the Jobs the role's weights wait polls in apply mode.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,9 +21,13 @@ __metaclass__ = type
 
 import base64
 import copy
+import math
+import os
+import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_catalog as catalog
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_planner as planner
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import weights_fetch
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving_ops as ops_
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
@@ -37,15 +44,19 @@ DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 LWS_GROUP_LABEL = "leaderworkerset.sigs.k8s.io/name"
 COMPONENT = "app.kubernetes.io/component"
 NAME = "app.kubernetes.io/name"
-# The Job reads what it downloads from its environment only (no value is written into the script).
-DOWNLOAD_SCRIPTS = {
-    "huggingface": ("from huggingface_hub import snapshot_download; import os; "
-                    "snapshot_download(repo_id=os.environ['MODEL_ID'], local_dir=os.environ['MODEL_DIR'])"),
-    "modelscope": ("from modelscope import snapshot_download; import os; "
-                   "snapshot_download(os.environ['MODEL_ID'], local_dir=os.environ['MODEL_DIR'])"),
-}
-# Marker written last: a later run of the Job finds it and downloads nothing (weights filled once).
-DONE_MARKER = ".privateai-download-complete"
+# Sources our downloader (plugins/module_utils/weights_fetch.py, shipped in a ConfigMap) lists, fetches and verifies;
+# S3/RGW is copied by the aws CLI (aws s3 sync) of model_serving_download_image.
+FETCH_SOURCES = weights_fetch.SOURCES
+FETCH_CONFIGMAP = "privateai-weights-fetch"
+FETCH_SCRIPT = "weights_fetch.py"
+FETCH_DIR = "/opt/privateai"
+# Marker written last: a later run of the Job finds it and downloads nothing (weights filled once); the engines'
+# init container waits for it, so an engine never starts on a half-filled folder.
+DONE_MARKER = weights_fetch.DONE_MARKER
+STATUS_FILE = weights_fetch.STATUS_FILE
+# The download Job's deadline: the checkpoint at the declared bandwidth, times this margin, plus the base.
+DOWNLOAD_MARGIN = 1.5
+DOWNLOAD_BASE_S = 600
 # Facts the role publishes (never read back as settings).
 PUBLISHED = ("model_serving_k8s_stage", "model_serving_outputs")
 
@@ -133,14 +144,124 @@ def _read(reader):
     s["service_monitor"] = reader.read("model_serving_service_monitor", v.to_bool)
     s["weights_read_gb_per_s"] = reader.read("model_serving_weights_read_gb_per_s", _to_float)
     s["download_timeout"] = reader.read("model_serving_download_timeout", v.to_int)
-    if s["download_timeout"] is not None and s["download_timeout"] < 60:
-        reader.add(["model_serving_download_timeout is %d: give the seconds the weights download may take, 60 or more"
+    timeout = s["download_timeout"]
+    if timeout is not None and (timeout < 0 or 0 < timeout < 60):
+        reader.add(["model_serving_download_timeout is %d: give the seconds the weights download may take, 60 or "
+                    "more, or 0 to size it from the checkpoint and model_serving_weights_download_gb_per_s"
                     % s["download_timeout"]])
+    _read_download(reader, s)
     s["expected_gpu"] = reader.read("model_serving_expected_gpu", v.to_dict)
     s["fabric"] = reader.read("model_serving_fabric", v.to_dict)
     s["gpu_hosts"] = reader.read("model_serving_gpu_hosts", v.to_list)
     s["allow_multinode_without_fabric"] = reader.read("model_serving_allow_multinode_without_fabric", v.to_bool)
+    s["rdma_facts"] = _read_rdma_facts(reader)
     return s
+
+
+NCCL_ENV_NAME = re.compile(r"^(NCCL|GLOO|UCX)_[A-Z0-9_]+$")
+NCCL_ENV_VALUE = re.compile(r"^[A-Za-z0-9_.:,=^+/-]*$")
+
+
+def _read_rdma_facts(reader):
+    """model_serving_rdma_facts: {GPU node: the network stage's rdma_nccl_env}, each name and value checked, since
+    they are written into the pods' environment."""
+    facts = reader.read("model_serving_rdma_facts", v.to_dict)
+    out = {}
+    for host, env in sorted((facts or {}).items()):
+        if not isinstance(env, dict):
+            reader.add(["model_serving_rdma_facts[%s] is %s: give the node's rdma_nccl_env (a mapping of NCCL "
+                        "variables), as roles/rdma records it" % (host, v.describe(env))])
+            continue
+        for name, value in sorted(env.items()):
+            if not NCCL_ENV_NAME.match(str(name)) or not NCCL_ENV_VALUE.match(str(value)):
+                reader.add(["model_serving_rdma_facts[%s].%s is %s: an NCCL/GLOO variable name and a value of letters, "
+                            "digits and _ . : , = ^ + / - are written into the pods' environment; fix the node's "
+                            "record (ansible_local.privateai_rdma) or the variable" % (host, name, v.describe(value))])
+        out[str(host)] = dict((str(k), str(val)) for k, val in env.items())
+    return out
+
+
+def fabric_facts_env(facts, hosts):
+    """(env, warnings): the NCCL/GLOO settings the network stage measured on the GPU nodes (rdma_info's nccl_env:
+    NCCL_IB_HCA, NCCL_SOCKET_IFNAME, GLOO_SOCKET_IFNAME, NCCL_IB_GID_INDEX), or None where no node has an active
+    RDMA port in its facts (the settings planned from privateai_fabric stay)."""
+    if not facts:
+        return None, []
+    warnings = []
+    missing = [h for h in hosts if h not in facts]
+    without = [h for h in hosts if h in facts and not facts[h].get("NCCL_IB_HCA")]
+    good = [h for h in hosts if h in facts and facts[h].get("NCCL_IB_HCA")]
+    if missing:
+        warnings.append("no rdma_nccl_env facts from %s (the network stage did not run there in this run, and the "
+                        "node has no local record)" % ", ".join(missing))
+    if without:
+        warnings.append("rdma_info found no active RDMA port on %s" % ", ".join(without))
+    if not good:
+        if warnings:
+            warnings[-1] += ": multi-node pods keep the NCCL settings planned from privateai_fabric"
+        return None, warnings
+    first = facts[good[0]]
+    differ = [h for h in good if facts[h] != first]
+    if differ:
+        warnings.append("the NCCL settings of %s differ from %s's (%s); the pods of one LeaderWorkerSet share one "
+                        "template, so %s's are used: give the nodes the same HCA and interface names"
+                        % (", ".join(differ), good[0], "; ".join("%s: %s" % (h, facts[h]) for h in differ), good[0]))
+    return dict(first), warnings
+
+
+def _apply_fabric_facts(s, result, warnings):
+    """Multi-node pods with an RDMA fabric take the NCCL/GLOO settings the network stage measured."""
+    multinode = [m for m in result["models"] if m["lws_size"] > 1 and m["pod"]["ipc_lock"]]
+    if not multinode:
+        return
+    env, notes = fabric_facts_env(s["rdma_facts"], [str(h) for h in s["gpu_hosts"] or []])
+    warnings.extend("model_serving: %s" % note for note in notes)
+    if not env:
+        return
+    for model in multinode:
+        model["env"] = dict(model["env"], **env)
+        model["notes"].append("NCCL/GLOO settings from the network stage's rdma_info facts: %s"
+                              % ", ".join("%s=%s" % (k, env[k]) for k in sorted(env)))
+    result["summary"] = planner.summary_text(result)
+
+
+def _read_download(reader, s):
+    """The download Job's own settings (bandwidth, connections, chunk size)."""
+    s["download_gb_per_s"] = reader.read("model_serving_weights_download_gb_per_s", _to_float)
+    s["download_workers"] = reader.read("model_serving_weights_download_workers", v.to_int)
+    if s["download_workers"] is not None and not 1 <= s["download_workers"] <= 64:
+        reader.add(["model_serving_weights_download_workers is %d: give the parallel connections of the download "
+                    "Job, 1 to 64" % s["download_workers"]])
+    s["poll_interval"] = reader.read("model_serving_weights_poll_interval", v.to_int)
+    if s["poll_interval"] is not None and not 5 <= s["poll_interval"] <= 600:
+        reader.add(["model_serving_weights_poll_interval is %d: give the seconds between two progress polls of the "
+                    "download Jobs, 5 to 600" % s["poll_interval"]])
+    s["download_chunk_mib"] = reader.read("model_serving_weights_download_chunk_mib", v.to_int)
+    if s["download_chunk_mib"] is not None and not 1 <= s["download_chunk_mib"] <= 4096:
+        reader.add(["model_serving_weights_download_chunk_mib is %d: give the size of one ranged GET in MiB, 1 to "
+                    "4096" % s["download_chunk_mib"]])
+
+
+def checkpoint_bytes(repo):
+    """The bytes the download Job fetches for a catalog model (its checkpoint as published)."""
+    key = catalog.find_model(repo)
+    return catalog.MODELS[key]["weight_bytes"] if key else 0
+
+
+def download_timeout(total_bytes, gb_per_s, override=0):
+    """Seconds the download of ``total_bytes`` may take at ``gb_per_s`` GB/s (margin and base, whole minutes);
+    ``override`` (model_serving_download_timeout) wins when set."""
+    if override:
+        return int(override)
+    seconds = total_bytes / (gb_per_s * catalog.GB) * DOWNLOAD_MARGIN + DOWNLOAD_BASE_S
+    return int(math.ceil(seconds / 60.0)) * 60
+
+
+def fetch_program():
+    """The downloader's source, as the ConfigMap ships it to the Job."""
+    path = os.path.splitext(weights_fetch.__file__)[0] + ".py"
+    with open(path) as handle:
+        return handle.read()
 
 
 def _is_ip(value):
@@ -181,7 +302,8 @@ def serving_stage(settings, api_key=None):
     enabled = reader.read("model_serving_enabled", v.to_bool)
     lws = kp._common(reader, "model_serving_lws")
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "plan": None,
-           "outputs": {}, "lws_values_extra": lws.get("values_extra") or {}}
+           "outputs": {}, "downloads": [],
+           "lws_values_extra": lws.get("values_extra") or {}}
     if not enabled:
         return out
     s = _read(reader)
@@ -199,10 +321,13 @@ def serving_stage(settings, api_key=None):
     out["problems"] = reader.problems
     if reader.problems:
         return out
+    _apply_fabric_facts(s, result, out["warnings"])
     out["plan"] = result
     out["stage"] = build(s, lws, result, api_key)
     out["outputs"] = outputs(s, result)
     _operations(out, s, ops, result)
+    # What the role's weights wait polls after the apply (empty: the weights are already on a host path or NFS).
+    out["downloads"] = weights_downloads(s, result["models"]) if s["source"] in DOWNLOAD_SOURCES else []
     return out
 
 
@@ -315,6 +440,8 @@ def _pod_spec(model, s, leader=True):
         volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "%dGi" % model["pod"]["shm_gib"]}})
     spec = {"containers": [_container(model, s, leader)], "volumes": volumes, "nodeSelector": selector,
             "tolerations": _tolerations(s), "terminationGracePeriodSeconds": 60, "enableServiceLinks": False}
+    if s["source"] in DOWNLOAD_SOURCES:
+        spec["initContainers"] = [_weights_wait_init(model, s)]
     if s["pull_secrets"]:
         spec["imagePullSecrets"] = [{"name": name} for name in s["pull_secrets"]]
     return spec
@@ -373,42 +500,87 @@ def _workload(model, s):
     return manifests
 
 
+def _fetch_configmap(namespace):
+    return {"phase": "pre", "description": "the weights downloader (weights_fetch.py) the download Jobs run",
+            "definition": {"apiVersion": "v1", "kind": "ConfigMap",
+                           "metadata": {"name": FETCH_CONFIGMAP, "namespace": namespace, "labels": dict(kp.LABELS)},
+                           "data": {FETCH_SCRIPT: fetch_program()}}}
+
+
+def _download_container(model, s, target):
+    """(container, extra volumes) of the Job: our downloader for the Hugging Face and ModelScope sources, the aws
+    CLI for S3. Every value comes as an argument or an environment variable, none is written into a script."""
+    env = [{"name": "PYTHONUNBUFFERED", "value": "1"}]
+    if s["source"] == "s3":
+        env += [{"name": "MODEL_ID", "value": model["name"]}, {"name": "MODEL_DIR", "value": target},
+                {"name": "S3_SOURCE", "value": "%s/%s" % (s["s3_uri"].rstrip("/"), model["name"])}]
+        if s["endpoint"]:
+            env.append({"name": "AWS_ENDPOINT_URL", "value": s["endpoint"]})
+        script = ('set -e; if [ -f "$MODEL_DIR/%s" ]; then echo "weights of $MODEL_ID present"; exit 0; fi; '
+                  'mkdir -p "$MODEL_DIR"; aws s3 sync "$S3_SOURCE" "$MODEL_DIR"; touch "$MODEL_DIR/%s"'
+                  % (DONE_MARKER, DONE_MARKER))
+        return {"command": ["/bin/sh", "-c", script], "env": env}, []
+    if s["endpoint"]:
+        env.append({"name": weights_fetch.ENDPOINT_ENV[s["source"]], "value": s["endpoint"]})
+    command = ["python3", "%s/%s" % (FETCH_DIR, FETCH_SCRIPT), "--source", s["source"], "--repo", model["name"],
+               "--dest", target, "--workers", str(s["download_workers"]),
+               "--chunk-mib", str(s["download_chunk_mib"]), "--interval", "10"]
+    volume = {"name": "fetch", "configMap": {"name": FETCH_CONFIGMAP, "defaultMode": 0o444}}
+    return {"command": command, "env": env,
+            "volumeMounts": [{"name": "fetch", "mountPath": FETCH_DIR, "readOnly": True}]}, [volume]
+
+
 def _download_job(model, s, timeout):
     name = "%s-weights" % model["served_name"]
     namespace = s["namespace"]
     target = _local_path(model["name"])
-    env = [{"name": "MODEL_ID", "value": model["name"]}, {"name": "MODEL_DIR", "value": target}]
-    if s["source"] == "huggingface" and s["endpoint"]:
-        env.append({"name": "HF_ENDPOINT", "value": s["endpoint"]})
-    if s["source"] == "modelscope" and s["endpoint"]:
-        env.append({"name": "MODELSCOPE_DOMAIN", "value": s["endpoint"]})
-    if s["source"] == "s3":
-        env.append({"name": "S3_SOURCE", "value": "%s/%s" % (s["s3_uri"].rstrip("/"), model["name"])})
-        if s["endpoint"]:
-            env.append({"name": "AWS_ENDPOINT_URL", "value": s["endpoint"]})
-        fetch = 'aws s3 sync "$S3_SOURCE" "$MODEL_DIR"'
-    else:
-        fetch = 'python3 -c "%s"' % DOWNLOAD_SCRIPTS[s["source"]]
-    script = ('set -e; if [ -f "$MODEL_DIR/%s" ]; then echo "weights of $MODEL_ID present"; exit 0; fi; '
-              'mkdir -p "$MODEL_DIR"; %s; touch "$MODEL_DIR/%s"' % (DONE_MARKER, fetch, DONE_MARKER))
+    fetch, volumes = _download_container(model, s, target)
     container = {"name": "download", "image": s["download_image"] or s["images"][model["engine"]],
-                 "imagePullPolicy": "IfNotPresent", "command": ["/bin/sh", "-c", script], "env": env,
+                 "imagePullPolicy": "IfNotPresent", "command": fetch["command"], "env": fetch["env"],
                  "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "16Gi"}},
                  "securityContext": {"allowPrivilegeEscalation": False},
-                 "volumeMounts": [{"name": "weights", "mountPath": WEIGHTS_DIR}]}
+                 "volumeMounts": [{"name": "weights", "mountPath": WEIGHTS_DIR}] + fetch.get("volumeMounts", [])}
     if s["credentials_secret"]:
         container["envFrom"] = [{"secretRef": {"name": s["credentials_secret"]}}]
     spec = {"restartPolicy": "OnFailure", "containers": [container], "tolerations": _tolerations(s),
             "volumes": [{"name": "weights",
-                         "persistentVolumeClaim": {"claimName": s["model_serving_weights_pvc_name"]}}]}
+                         "persistentVolumeClaim": {"claimName": s["model_serving_weights_pvc_name"]}}] + volumes}
     if s["pull_secrets"]:
         spec["imagePullSecrets"] = [{"name": secret} for secret in s["pull_secrets"]]
-    return {"description": "fills the shared volume once with %s from %s (skips when present)" % (model["name"], s["source"]),
-            "wait": True, "wait_condition": {"type": "Complete", "status": "True"}, "wait_timeout": timeout,
-            "definition": {"apiVersion": "batch/v1", "kind": "Job",
-                           "metadata": {"name": name, "namespace": namespace, "labels": _labels(name, "weights")},
-                           "spec": {"backoffLimit": 3, "template": {"metadata": {"labels": _labels(name, "weights")},
-                                                                    "spec": spec}}}}
+    size = checkpoint_bytes(model["name"])
+    # Not waited for by the apply (the role's wait shows the progress); the engines' init container waits for the
+    # marker. The Job's own deadline ends a download that cannot finish (a restart resumes where it stopped).
+    return {"description": "fills the shared volume once with %s (%s) from %s, resumable and verified (skips when "
+                           "present); deadline %d s" % (model["name"], planner.gb(size) if size else "size unknown",
+                                                        s["source"], timeout),
+            "definition": {
+                "apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": name, "namespace": namespace, "labels": _labels(name, "weights")},
+                "spec": {"backoffLimit": 3, "activeDeadlineSeconds": timeout,
+                         "template": {"metadata": {"labels": _labels(name, "weights")}, "spec": spec}}}}
+
+
+def weights_downloads(s, models):
+    """What Ansible waits for after the apply: [{job, namespace, repo, bytes, timeout}] per download Job."""
+    out = []
+    for model in models:
+        if any(d["repo"] == model["name"] for d in out):
+            continue  # One Job per repository: two Jobs must never fill one folder.
+        size = checkpoint_bytes(model["name"])
+        out.append({"job": "%s-weights" % model["served_name"], "namespace": s["namespace"], "repo": model["name"],
+                    "bytes": size, "timeout": download_timeout(size, s["download_gb_per_s"], s["download_timeout"])})
+    return out
+
+
+def _weights_wait_init(model, s):
+    """The engines' init container: waits for the download Job's marker (weights complete and verified)."""
+    return {"name": "wait-for-weights", "image": s["images"][model["engine"]], "imagePullPolicy": "IfNotPresent",
+            "command": ["/bin/sh", "-c", 'until [ -f "$WEIGHTS_MARKER" ]; do echo "waiting for $WEIGHTS_MARKER (the '
+                                         'download Job)"; sleep 15; done'],
+            "env": [{"name": "WEIGHTS_MARKER", "value": "%s/%s" % (_local_path(model["name"]), DONE_MARKER)}],
+            "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
+            "securityContext": {"allowPrivilegeEscalation": False},
+            "volumeMounts": [{"name": "weights", "mountPath": WEIGHTS_DIR, "readOnly": True}]}
 
 
 def _lws_release(lws, tolerate):
@@ -438,8 +610,12 @@ def build(s, lws, result, api_key):
                                          "spec": {"accessModes": ["ReadWriteMany"],
                                                   "storageClassName": s["storage_class"],
                                                   "resources": {"requests": {"storage": s["size"]}}}}})
-        for model in models:
-            manifests.append(_download_job(model, s, s["download_timeout"]))
+        if s["source"] in FETCH_SOURCES:
+            manifests.append(_fetch_configmap(namespace))
+        for download in weights_downloads(s, models):
+            model = next(m for m in models if m["name"] == download["repo"] and
+                         "%s-weights" % m["served_name"] == download["job"])
+            manifests.append(_download_job(model, s, download["timeout"]))
     for model in models:
         manifests += _workload(model, s)
     releases = []

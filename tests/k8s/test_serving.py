@@ -145,3 +145,23 @@ def test_api_key_generated_once_0600_written_only_on_request_never_logged(tmp_pa
             first = key
         else:
             assert key == first and "changed=0" in result.stdout  # generated once, read back
+
+
+def test_weights_job_runs_our_downloader_and_engines_wait_for_it(renders):
+    render_dir = renders["prod-h100x8"]
+    (configmap,) = [c for c in _objects(render_dir, "ConfigMap") if c["metadata"]["name"] == "privateai-weights-fetch"]
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                           "plugins", "module_utils", "weights_fetch.py")) as handle:
+        assert configmap["data"]["weights_fetch.py"] == handle.read()
+    (job,) = _objects(render_dir, "Job")
+    container = _engine(job["spec"]["template"]["spec"])
+    assert container["command"][:2] == ["python3", "/opt/privateai/weights_fetch.py"]
+    assert container["command"][container["command"].index("--repo") + 1] == "deepseek-ai/DeepSeek-R1"
+    # DeepSeek-R1's 688 GB at the default 0.1 GB/s, x 1.5, + 600 s.
+    assert job["spec"]["activeDeadlineSeconds"] == 10920
+    (lws,) = _objects(render_dir, "LeaderWorkerSet")
+    for role in ("leaderTemplate", "workerTemplate"):
+        (init,) = lws["spec"]["leaderWorkerTemplate"][role]["spec"]["initContainers"]
+        assert init["name"] == "wait-for-weights"
+        assert {"name": "WEIGHTS_MARKER",
+                "value": "/models/deepseek-ai/DeepSeek-R1/.privateai-download-complete"} in init["env"]

@@ -32,6 +32,8 @@ TEMPLATED = {
     "model_serving_keda_tolerate_control_plane": False,
     "model_serving_rdma_resource": "rdma/rdma_shared_device",
     "model_serving_api_key_file": "/nonexistent/serving-api-key",
+    "model_serving_weights_storage_class": "ceph-filesystem",
+    "model_serving_rdma_facts": {},
 }
 
 
@@ -74,6 +76,13 @@ BAD_INPUTS = [
     ("lws version", {"model_serving_lws_chart_version": "latest please"}, ["model_serving_lws_chart_version"]),
     ("api key secret", {"model_serving_api_key_secret": "API_KEY"}, ["model_serving_api_key_secret", "API_KEY"]),
     ("download timeout", {"model_serving_download_timeout": 5}, ["model_serving_download_timeout", "60"]),
+    ("download timeout negative", {"model_serving_download_timeout": -1}, ["model_serving_download_timeout", "0 to size"]),
+    ("download bandwidth", {"model_serving_weights_download_gb_per_s": "fast"},
+     ["model_serving_weights_download_gb_per_s", "fast", "number"]),
+    ("poll interval", {"model_serving_weights_poll_interval": 1}, ["model_serving_weights_poll_interval", "5 to 600"]),
+    ("download workers", {"model_serving_weights_download_workers": 0}, ["model_serving_weights_download_workers", "1 to 64"]),
+    ("download chunk", {"model_serving_weights_download_chunk_mib": 8192},
+     ["model_serving_weights_download_chunk_mib", "8192", "1 to 4096"]),
 ]
 
 
@@ -227,3 +236,193 @@ def test_service_monitor_only_when_asked():
                                           ("NVIDIA A100-SXM4-80GB", "NVIDIA-A100-SXM4-80GB")])
 def test_gpu_product_label(model, label):
     assert ks.gpu_product_label(model) == label
+
+
+# --- the download Job (issue 13 §2: weights) ------------------------------------------------------------------------
+
+
+def _job_and_configmap(stage):
+    (job,) = objects(stage, "Job")
+    maps = [m for m in objects(stage, "ConfigMap") if m["metadata"]["name"] == ks.FETCH_CONFIGMAP]
+    return job, maps
+
+
+@pytest.mark.parametrize("source", ["huggingface", "modelscope"])
+def test_download_job_runs_our_downloader_from_a_configmap(source):
+    stage = ks.serving_stage(settings(model_serving_weights_source=source,
+                                      model_serving_weights_endpoint="https://mirror.internal",
+                                      model_serving_weights_credentials_secret="hf-token"))["stage"]
+    job, maps = _job_and_configmap(stage)
+    (configmap,) = maps
+    with open(os.path.join(ROOT, "plugins", "module_utils", "weights_fetch.py")) as handle:
+        assert configmap["data"]["weights_fetch.py"] == handle.read()
+    compile(configmap["data"]["weights_fetch.py"], "weights_fetch.py", "exec")
+    pod = job["spec"]["template"]["spec"]
+    container = containers(pod)
+    assert container["command"][:2] == ["python3", "/opt/privateai/weights_fetch.py"]
+    argv = container["command"]
+    assert argv[argv.index("--source") + 1] == source
+    assert argv[argv.index("--repo") + 1] == "deepseek-ai/DeepSeek-R1"
+    assert argv[argv.index("--dest") + 1] == "/models/deepseek-ai/DeepSeek-R1"
+    assert argv[argv.index("--workers") + 1] == "8" and argv[argv.index("--chunk-mib") + 1] == "64"
+    env = dict((e["name"], e["value"]) for e in container["env"])
+    assert env[{"huggingface": "HF_ENDPOINT", "modelscope": "MODELSCOPE_DOMAIN"}[source]] == "https://mirror.internal"
+    assert container["envFrom"] == [{"secretRef": {"name": "hf-token"}}]
+    mounts = dict((m["name"], m) for m in container["volumeMounts"])
+    assert mounts["fetch"] == {"name": "fetch", "mountPath": "/opt/privateai", "readOnly": True}
+    assert mounts["weights"] == {"name": "weights", "mountPath": "/models"}  # the Job alone writes
+    volumes = dict((v["name"], v) for v in pod["volumes"])
+    assert volumes["fetch"]["configMap"]["name"] == ks.FETCH_CONFIGMAP
+
+
+def test_s3_keeps_the_aws_cli_and_ships_no_downloader():
+    stage = ks.serving_stage(settings(model_serving_weights_source="s3",
+                                      model_serving_weights_s3_uri="s3://models/hf"))["stage"]
+    job, maps = _job_and_configmap(stage)
+    assert maps == []
+    assert "aws s3 sync" in containers(job["spec"]["template"]["spec"])["command"][2]
+
+
+# (id, overrides, expected activeDeadlineSeconds of the DeepSeek-R1 Job)
+DEADLINES = [
+    # 688 GB at 0.1 GB/s = 6880 s, x 1.5 = 10320 s, + 600 s = 10920 s (182 minutes).
+    ("declared default", {}, 10920),
+    # 688 GB at 1.25 GB/s (10 Gbit/s) = 550.4 s, x 1.5 = 825.6, + 600 = 1425.6, whole minutes: 1440.
+    ("10 Gbit/s", {"model_serving_weights_download_gb_per_s": 1.25}, 1440),
+    ("explicit", {"model_serving_download_timeout": 3600}, 3600),
+]
+
+
+@pytest.mark.parametrize("overrides, deadline", [c[1:] for c in DEADLINES], ids=[c[0] for c in DEADLINES])
+def test_download_deadline_is_sized_from_checkpoint_and_bandwidth(overrides, deadline):
+    result = ks.serving_stage(settings(**overrides))
+    job, _maps = _job_and_configmap(result["stage"])
+    assert job["spec"]["activeDeadlineSeconds"] == deadline
+    assert result["downloads"] == [{"job": "deepseek-r1-weights", "namespace": "serving",
+                                    "repo": "deepseek-ai/DeepSeek-R1", "bytes": 688 * 1000 ** 3, "timeout": deadline}]
+
+
+def test_engines_wait_for_the_marker_and_mount_read_only():
+    stage = ks.serving_stage(settings())["stage"]
+    (lws,) = objects(stage, "LeaderWorkerSet")
+    for role in ("leaderTemplate", "workerTemplate"):
+        pod = lws["spec"]["leaderWorkerTemplate"][role]["spec"]
+        (init,) = pod["initContainers"]
+        env = dict((e["name"], e["value"]) for e in init["env"])
+        assert env["WEIGHTS_MARKER"] == "/models/deepseek-ai/DeepSeek-R1/" + ks.DONE_MARKER
+        assert init["volumeMounts"] == [{"name": "weights", "mountPath": "/models", "readOnly": True}]
+        assert '[ -f "$WEIGHTS_MARKER" ]' in init["command"][2]
+
+
+def test_hostpath_weights_have_no_job_no_wait_and_no_downloads():
+    result = ks.serving_stage(settings(model_serving_weights_source="hostpath", model_serving_weights_path="/srv/models"))
+    (lws,) = objects(result["stage"], "LeaderWorkerSet")
+    assert "initContainers" not in lws["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+    assert result["downloads"] == [] and objects(result["stage"], "ConfigMap") == []
+
+
+def test_two_models_of_one_repository_get_one_job():
+    result = ks.serving_stage(settings(model_serving_expected_gpu=H200, model_serving_gpu_hosts=["gpu01", "gpu02"],
+                                       model_serving_models=[
+                                           {"name": "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "served_name": "a"},
+                                           {"name": "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "served_name": "b"}]))
+    assert result["problems"] == []
+    assert [j["metadata"]["name"] for j in objects(result["stage"], "Job")] == ["a-weights"]
+    assert [d["job"] for d in result["downloads"]] == ["a-weights"]
+
+
+def test_any_rwx_class_by_name():
+    stage = ks.serving_stage(settings(model_serving_weights_storage_class="nfs-client"))["stage"]
+    (pvc,) = objects(stage, "PersistentVolumeClaim")
+    assert pvc["spec"]["storageClassName"] == "nfs-client" and pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+@pytest.mark.parametrize("variables, expected", [
+    ({"rook_ceph_outputs": {"rwx_storage_class": "cephfs-weights"}}, "cephfs-weights"),
+    ({"rook_ceph_outputs": {}}, "ceph-filesystem"),
+    ({}, "ceph-filesystem"),
+])
+def test_storage_class_default_follows_the_storage_stage(variables, expected):
+    from ansible.template import Templar, trust_as_template
+    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
+        default = yaml.safe_load(handle)["model_serving_weights_storage_class"]
+    assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected
+
+
+# --- the network stage's NCCL facts (issue 13 §2: multi-node pods) ---------------------------------------------------
+
+IB_FACTS = {"NCCL_IB_HCA": "=mlx5_0:1,mlx5_1:1", "NCCL_SOCKET_IFNAME": "=ibp26s0", "GLOO_SOCKET_IFNAME": "=ibp26s0"}
+
+
+def _leader_env(result):
+    (lws,) = objects(result["stage"], "LeaderWorkerSet")
+    out = {}
+    for role in ("leaderTemplate", "workerTemplate"):
+        pod = lws["spec"]["leaderWorkerTemplate"][role]["spec"]
+        container = containers(pod)
+        assert container["securityContext"]["capabilities"]["add"] == ["IPC_LOCK"]
+        assert container["resources"]["limits"]["rdma/rdma_shared_device"] == 1
+        out[role] = dict((e["name"], e.get("value")) for e in container["env"])
+    assert out["leaderTemplate"] == out["workerTemplate"]
+    return out["leaderTemplate"]
+
+
+# (id, facts, expected env fragment, fragments of the warnings)
+FABRIC_FACTS = [
+    ("no facts: privateai_fabric", {}, {"NCCL_SOCKET_IFNAME": "ibp26s0", "GLOO_SOCKET_IFNAME": "ibp26s0"}, []),
+    ("facts of both nodes", {"gpu01": IB_FACTS, "gpu02": IB_FACTS}, IB_FACTS, []),
+    ("RoCE GID index measured", {"gpu01": dict(IB_FACTS, NCCL_IB_GID_INDEX="5"),
+                                 "gpu02": dict(IB_FACTS, NCCL_IB_GID_INDEX="5")}, {"NCCL_IB_GID_INDEX": "5"}, []),
+    ("one node without facts", {"gpu01": IB_FACTS}, IB_FACTS, ["gpu02", "no rdma_nccl_env facts"]),
+    ("no active port anywhere", {"gpu01": {}, "gpu02": {}}, {"NCCL_SOCKET_IFNAME": "ibp26s0"},
+     ["no active RDMA port on gpu01, gpu02", "privateai_fabric"]),
+    ("nodes differ", {"gpu01": IB_FACTS, "gpu02": dict(IB_FACTS, NCCL_IB_HCA="=mlx5_2:1")}, IB_FACTS,
+     ["differ", "gpu01's are used"]),
+]
+
+
+@pytest.mark.parametrize("facts, env, warnings", [c[1:] for c in FABRIC_FACTS], ids=[c[0] for c in FABRIC_FACTS])
+def test_multinode_pods_take_the_network_stages_nccl_facts(facts, env, warnings):
+    result = ks.serving_stage(settings(model_serving_rdma_facts=facts))
+    assert result["problems"] == []
+    got = _leader_env(result)
+    assert dict((k, got.get(k)) for k in env) == env
+    for fragment in warnings:
+        assert any(fragment in w for w in result["warnings"]), result["warnings"]
+    if not warnings:
+        assert result["warnings"] == []
+    if facts and not warnings:
+        assert "rdma_info facts" in result["plan"]["summary"]
+
+
+def test_single_node_pods_get_no_nccl_facts():
+    result = ks.serving_stage(settings(model_serving_expected_gpu=H200, model_serving_gpu_hosts=["gpu01"],
+                                       model_serving_fabric=NO_FABRIC,
+                                       model_serving_rdma_facts={"gpu01": IB_FACTS}))
+    (deployment,) = objects(result["stage"], "Deployment")
+    names = [e["name"] for e in containers(deployment["spec"]["template"]["spec"])["env"]]
+    assert "NCCL_IB_HCA" not in names and result["warnings"] == []
+
+
+@pytest.mark.parametrize("facts, fragments", [
+    ({"gpu01": "mlx5_0"}, ["model_serving_rdma_facts[gpu01]", "mapping"]),
+    ({"gpu01": {"NCCL_IB_HCA": "mlx5_0; rm -rf"}}, ["model_serving_rdma_facts[gpu01].NCCL_IB_HCA", "rm -rf"]),
+    ({"gpu01": {"LD_PRELOAD": "/x.so"}}, ["model_serving_rdma_facts[gpu01].LD_PRELOAD"]),
+])
+def test_bad_rdma_facts_are_refused(facts, fragments):
+    result = ks.serving_stage(settings(model_serving_rdma_facts=facts))
+    assert result["stage"] is None
+    assert any(all(f in p for f in fragments) for p in result["problems"]), result["problems"]
+
+
+@pytest.mark.parametrize("hostvars, expected", [
+    ({"gpu01": {"rdma_nccl_env": IB_FACTS}, "gpu02": {"ansible_local": {"privateai_rdma": {"nccl_env": {}}}}},
+     {"gpu01": IB_FACTS, "gpu02": {}}),
+    ({"gpu01": {}, "gpu02": {"ansible_local": {}}}, {}),
+])
+def test_rdma_facts_default_reads_this_runs_facts_then_the_local_record(hostvars, expected):
+    from ansible.template import Templar, trust_as_template
+    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
+        default = yaml.safe_load(handle)["model_serving_rdma_facts"]
+    variables = {"hostvars": hostvars, "model_serving_gpu_hosts": ["gpu01", "gpu02"]}
+    assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected

@@ -27,6 +27,8 @@ TEMPLATED = {
     "model_serving_keda_tolerate_control_plane": False,
     "model_serving_rdma_resource": "rdma/rdma_shared_device",
     "model_serving_api_key_file": "/nonexistent/serving-api-key",
+    "model_serving_weights_storage_class": "ceph-filesystem",
+    "model_serving_rdma_facts": {},
 }
 LABEL = "privateai.io/serving-colour"
 
