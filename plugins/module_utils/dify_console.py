@@ -141,6 +141,10 @@ def error_text(body):
         data = json.loads(body)
     except ValueError:
         data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        # The routes Dify moved to its fastopenapi router (/setup, /init in 1.14) answer
+        # {"error": {"message", "status", "type"}}.
+        data = {"code": data["error"].get("type"), "message": data["error"].get("message")}
     if isinstance(data, dict):
         code = data.get("code")
         message = data.get("message") or data.get("msg") or data.get("detail") or data.get("error")
@@ -154,6 +158,13 @@ def error_text(body):
             return str(code)
     text = " ".join((body or "").split())
     return text[:300] if text else "no body"
+
+
+def path_of(url):
+    """The console API path of ``url`` (``/init`` of ``https://x/console/api/init?a=b``)."""
+    path = urlparse(url).path
+    marker = "/console/api"
+    return path[path.index(marker) + len(marker):] if marker in path else path
 
 
 def _is_timeout(exc):
@@ -263,11 +274,21 @@ class DifyConsole(object):
         answer = error_text(text)
         code = None
         try:
-            code = json.loads(text).get("code")
+            data = json.loads(text)
+            code = data["error"].get("type") if isinstance(data.get("error"), dict) else data.get("code")
         except (ValueError, AttributeError):
             pass
         hint = ""
-        if status == 401 and "csrf" in answer.lower():
+        if status == 401 and path_of(url) == "/init":
+            hint = "; the init password was refused: set init_password to the INIT_PASSWORD Dify runs with"
+        elif status == 401 and path_of(url) == "/setup":
+            hint = "; Dify wants the init password validated first: give init_password (its INIT_PASSWORD)"
+        elif status == 401 and path_of(url) == "/login":
+            hint = "; set admin_email and admin_password to the admin account's"
+        elif status == 422:
+            hint = "; Dify refused the values: an email address, a name of at most 30 characters and a password of " \
+                   "at least 8 characters with letters and digits"
+        elif status == 401 and "csrf" in answer.lower():
             hint = "; the X-CSRF-Token header did not match the csrf_token cookie (log in again)"
         elif status == 404:
             hint = "; no such console API path here: check the console URL and that the server is Dify %s" % (
@@ -658,16 +679,19 @@ def chat_smoke(client, app_name, query, model=None, provider=PROVIDER, check_mod
     result["app_id"] = app.get("id")
     if check_mode:
         return result
+    if not model:
+        # A new app's model config names a hosted model (Dify 1.14.2: openai/gpt-4o), not the workspace default.
+        default = client.default_model("llm")
+        if not default:
+            raise DifyError("send the smoke message", "Failed to send the smoke message to app %s due to: no model "
+                                                      "was given and Dify has no default LLM; set it first "
+                                                      "(dify_default_model) or give model" % app_name)
+        provider, model = default["provider"], default["model"]
     detail = client.app(app["id"])
     config = dict(detail.get("model_config") or {})
     configured = dict(config.get("model") or {})
-    if model:
-        configured.update({"provider": provider, "name": model, "mode": "chat"})
+    configured.update({"provider": provider, "name": model, "mode": "chat"})
     configured.setdefault("completion_params", {})
-    if not configured.get("name"):
-        raise DifyError("send the smoke message", "Failed to send the smoke message to app %s due to: the app has no "
-                                                  "model and none was given; set the default LLM first "
-                                                  "(dify_default_model) or give model" % app_name)
     config["model"] = configured
     result["model"] = configured["name"]
     answer = client.chat(app["id"], query, config)

@@ -137,6 +137,9 @@ exercise() {
      -e "dify_recorded_dir=$RECORDED" -e "ansible_python_interpreter=$VENV/bin/python" 2>&1) \
      | sed -e "s/$(cat "$INIT_PASSWORD_FILE")/********/g" -e "s/$(cat "$ADMIN_PASSWORD_FILE")/********/g" >> "$out"
   local rc=${PIPESTATUS[0]}
+  log "probing the console API for what the contract double plays (tests/dify/real_probe.py)"
+  "$VENV/bin/python" "$HERE/real_probe.py" "http://127.0.0.1:$API_PORT" admin@example.com "$ADMIN_PASSWORD_FILE" \
+    "$RECORDED/http-probes.json" || rc=1
   set -e
   # Neither password may be anywhere in what is recorded.
   if grep -rqF -e "$(cat "$INIT_PASSWORD_FILE")" -e "$(cat "$ADMIN_PASSWORD_FILE")" "$RECORDED"; then
@@ -149,7 +152,7 @@ exercise() {
 reset() {
   # Back to a fresh Dify (no setup, no admin): a new database, an empty Redis, the API restarted.
   [ -f "$DIFY_REAL/gunicorn.pid" ] && kill "$(cat "$DIFY_REAL/gunicorn.pid")" 2>/dev/null && sleep 3 || true
-  PGPASSWORD="$(cat "$DIFY_REAL/secrets/db_password")" dropdb -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists dify
+  PGPASSWORD="$(cat "$DIFY_REAL/secrets/db_password")" dropdb -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists --force dify
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null 2>&1 || true
   rm -rf "$DIFY_REAL/storage"
   start
