@@ -31,13 +31,14 @@ import re
 import socket
 import ssl
 import time
+import uuid
 import zipfile
 
 from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.http_cookiejar import CookieJar
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urlparse
-from ansible.module_utils.urls import open_url, prepare_multipart
+from ansible.module_utils.urls import open_url
 
 DEFAULT_TIMEOUT = 30.0
 REDACTED = "********"
@@ -160,6 +161,20 @@ def error_text(body):
     return text[:300] if text else "no body"
 
 
+def multipart(files):
+    """``(content_type, body)`` of a multipart/form-data body with the files' bytes as they are (no transfer
+    encoding: Werkzeug, which Dify runs on, does not decode base64 parts)."""
+    boundary = "privateai-%s" % uuid.uuid4().hex
+    chunks = []
+    for name, (filename, content) in sorted(files.items()):
+        chunks.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                       "Content-Type: application/octet-stream\r\n\r\n" % (boundary, name, filename)).encode("utf-8"))
+        chunks.append(content)
+        chunks.append(b"\r\n")
+    chunks.append(("--%s--\r\n" % boundary).encode("ascii"))
+    return "multipart/form-data; boundary=%s" % boundary, b"".join(chunks)
+
+
 def path_of(url):
     """The console API path of ``url`` (``/init`` of ``https://x/console/api/init?a=b``)."""
     path = urlparse(url).path
@@ -222,16 +237,13 @@ class DifyConsole(object):
         if value:
             self.version = value.strip()
 
-    def request(self, step, method, path, body=None, query=None, files=None, auth=True, retry=True, expect=None):
+    def request(self, step, method, path, body=None, query=None, files=None, auth=True, retry=True):
         """``(status, data)`` of one call; raises DifyError. ``files`` = {field: (filename, bytes)} for multipart."""
         url = self.api + path + ("?" + urlencode(query) if query else "")
         headers = {"Accept": "application/json"}
         data = None
         if files:
-            fields = dict((name, {"filename": fname, "content": content, "mime_type": "application/octet-stream"})
-                          for name, (fname, content) in files.items())
-            content_type, data = prepare_multipart(fields)
-            headers["Content-Type"] = content_type
+            headers["Content-Type"], data = multipart(files)
         elif body is not None:
             data = json.dumps(body)
             headers["Content-Type"] = "application/json"
@@ -257,7 +269,7 @@ class DifyConsole(object):
             if exc.code == 401 and auth and retry and self._credentials is not None:
                 self.reauthenticate(step)
                 return self.request(step, method, path, body=body, query=query, files=files, auth=auth,
-                                    retry=False, expect=expect)
+                                    retry=False)
             raise self.http_error(step, method, url, exc.code, text)
         except (URLError, socket.error, ssl.SSLError, TimeoutError, http_client.HTTPException) as exc:
             raise self.transport_error(step, url, exc)
@@ -508,8 +520,6 @@ def ensure_setup(client, email, name, password, init_password=None, check_mode=F
         try:
             client.setup(email, name, password)
         except DifyError as exc:
-            if exc.status == 401 and not init_password:
-                raise DifyError(exc.step, exc.message + "; this Dify has INIT_PASSWORD set: give init_password")
             if exc.status == 403:
                 # Someone finished setup between our two calls: treat as set up and let the login decide.
                 result["changed"] = False
