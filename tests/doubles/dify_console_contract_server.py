@@ -135,8 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Version", self.double.state.version)
         self.send_header("X-Env", "TEST-DOUBLE")
         for name, value, http_only in set_cookies:
-            self.send_header("Set-Cookie", "%s=%s; Path=/; SameSite=Lax%s" % (name, value,
-                                                                                "; HttpOnly" if http_only else ""))
+            flags = "; HttpOnly" if http_only else ""
+            self.send_header("Set-Cookie", "%s=%s; Path=/; SameSite=Lax%s" % (name, value, flags))
         self.end_headers()
         self.wfile.write(data)
 
@@ -340,9 +340,8 @@ class DifyConsoleContractServer(object):
             plugin_id = "%s/%s" % (fields.get("author"), fields.get("name"))
             uid = "%s:%s@%s" % (plugin_id, fields.get("version"), hashlib.sha256(content).hexdigest())
             state.uploads[uid] = (plugin_id, fields.get("version"))
-            return 200, {"unique_identifier": uid, "manifest": {"author": fields.get("author"),
-                                                               "name": fields.get("name"),
-                                                               "version": fields.get("version")}}
+            manifest = dict((key, fields.get(key)) for key in ("author", "name", "version"))
+            return 200, {"unique_identifier": uid, "manifest": manifest}
         if (method, rest) == ("POST", "install/pkg"):
             uids = (body or {}).get("plugin_unique_identifiers") or []
             if not uids or any(uid not in state.uploads for uid in uids):
