@@ -109,6 +109,8 @@ def check_models(models):
     for index, model in enumerate(models):
         where = "models[%d]" % index
         for key in ("name", "served_name"):
+            if key == "served_name" and model.get(key) == model.get("name"):
+                continue  # the same value, named once
             if not MODEL_NAME_RE.match(model.get(key) or ""):
                 problems.append("%s.%s %r is not a model name (letters, digits and . _ : / @ + -, first a letter or "
                                 "digit); set it to the name the engine serves" % (where, key, model.get(key)))
