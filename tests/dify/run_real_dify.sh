@@ -167,16 +167,23 @@ exercise() {
 
 reset() {
   # Back to a fresh Dify (no setup, no admin): a new database, an empty Redis, the API restarted.
-  [ -f "$DIFY_REAL/gunicorn.pid" ] && kill "$(cat "$DIFY_REAL/gunicorn.pid")" 2>/dev/null && sleep 3 || true
+  stop_pidfile "$DIFY_REAL/gunicorn.pid"
+  sleep 3
   PGPASSWORD="$(cat "$DIFY_REAL/secrets/db_password")" dropdb -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists --force dify
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null 2>&1 || true
   rm -rf "$DIFY_REAL/storage"
   start
 }
 
+stop_pidfile() {  # the process this script started, by the id in its pid file
+  if [ -f "$1" ]; then
+    kill "$(cat "$1")" 2>/dev/null || true
+  fi
+}
+
 stop() {
-  [ -f "$DIFY_REAL/gunicorn.pid" ] && kill "$(cat "$DIFY_REAL/gunicorn.pid")" 2>/dev/null || true
-  [ -f "$DIFY_REAL/redis.pid" ] && kill "$(cat "$DIFY_REAL/redis.pid")" 2>/dev/null || true
+  stop_pidfile "$DIFY_REAL/gunicorn.pid"
+  stop_pidfile "$DIFY_REAL/redis.pid"
   su postgres -s /bin/sh -c "$PG_BIN/pg_ctl -D $DIFY_REAL/pgdata -m fast stop" >/dev/null 2>&1 || true
   log "stopped"
 }

@@ -298,7 +298,7 @@ class DifyConsoleContractServer(object):
         return 200, {"result": "success"}
 
     def _issue(self, set_cookies):
-        access, refresh, csrf = (uuid.uuid4().hex for _ in range(3))
+        access, refresh, csrf = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
         self.state.access[access] = self.access_token_uses
         self.state.refresh.add(refresh)
         self.state.csrf.add(csrf)
