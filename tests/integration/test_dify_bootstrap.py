@@ -14,8 +14,9 @@ import zipfile
 
 import pytest
 
-from conftest import REPO, run_playbook
+from conftest import run_playbook
 
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "collections"))
 
 from ansible_collections.privateai.deepseek_dify.tests.doubles.dify_console_contract_server import (  # noqa: E402
