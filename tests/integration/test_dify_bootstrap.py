@@ -109,6 +109,24 @@ def test_first_run_changes_second_run_does_not(endpoint, files):
                               "/console/api/apps/%s/chat-messages" % list(state.apps)[0]}, later
 
 
+def test_check_mode_changes_nothing_fresh_or_configured(endpoint, files):
+    with DifyConsoleContractServer(init_password=INIT_PASSWORD) as server:
+        variables = extra_vars(server, endpoint, files)
+        run, output = play(files, variables, "--check")
+        assert run.returncode == 0, output[-5000:]
+        assert "Check mode: Dify is not set up yet" in output and recap(output)["changed"] == 1
+        assert [r["method"] for r in server.requests] == ["GET"] and server.state.admin is None
+        run, output = play(files, variables)
+        assert run.returncode == 0, output[-5000:]
+        writes = len([r for r in server.requests if r["method"] != "GET"])
+        run, output = play(files, variables, "--check")
+        assert run.returncode == 0, output[-5000:]
+        assert recap(output)["changed"] == 0
+        # A check run on the configured Dify only logs in (each of the five modules once); no smoke message.
+        later = [r["path"] for r in server.requests if r["method"] != "GET"][writes:]
+        assert later == ["/console/api/login"] * 5, later
+
+
 def test_render_mode_contacts_nothing_and_says_so(endpoint, files):
     with DifyConsoleContractServer(init_password=INIT_PASSWORD) as server:
         variables = extra_vars(server, endpoint, files, privateai_k8s_mode="render",
