@@ -140,15 +140,17 @@ exercise() {
   log "probing the console API for what the contract double plays (tests/dify/real_probe.py)"
   "$VENV/bin/python" "$HERE/real_probe.py" "http://127.0.0.1:$API_PORT" admin@example.com "$ADMIN_PASSWORD_FILE" \
     "$RECORDED/http-probes.json" || rc=1
-  # The role, as playbooks/dify_bootstrap.yml runs it, on a fresh Dify twice (no plugin package, no models: what
-  # runs without a plugin daemon is setup and login; the second run must report changed=0).
+  # The role, as playbooks/dify_bootstrap.yml runs it, on a fresh Dify twice and once in check mode (no plugin
+  # package, no models: what runs without a plugin daemon is setup and login; the later runs must report changed=0).
   reset
-  for run in first second; do
+  for run in first second check; do
+    check=()
+    [ "$run" != check ] || check=(--check)
     log "playbooks/dify_bootstrap.yml, $run run"
     {
       echo "# $(date -u +%FT%TZ) playbooks/dify_bootstrap.yml ($run run) against Dify $DIFY_TAG, models [], no plugin package"
       (cd "$REPO" && ANSIBLE_CONFIG="$REPO/ansible.cfg" ANSIBLE_NOCOLOR=1 "$VENV/bin/ansible-playbook" -i localhost, \
-         -c local playbooks/dify_bootstrap.yml -e "ansible_python_interpreter=$VENV/bin/python" \
+         -c local playbooks/dify_bootstrap.yml "${check[@]}" -e "ansible_python_interpreter=$VENV/bin/python" \
          -e "{\"dify_outputs\": {\"console_url\": \"http://127.0.0.1:$API_PORT\", \"admin_email\": \"admin@example.com\",
               \"admin_password_file\": \"$ADMIN_PASSWORD_FILE\", \"init_password_file\": \"$INIT_PASSWORD_FILE\"},
               \"model_serving_outputs\": {\"models\": []}}" 2>&1) || rc=1
@@ -156,6 +158,7 @@ exercise() {
       > "$RECORDED/role-$run-run.txt"
   done
   grep -q 'changed=0' "$RECORDED/role-second-run.txt" || { log "the second role run changed something"; rc=1; }
+  grep -q 'changed=0' "$RECORDED/role-check-run.txt" || { log "the check-mode role run reported a change"; rc=1; }
   set -e
   # Neither password may be anywhere in what is recorded.
   if grep -rqF -e "$(cat "$INIT_PASSWORD_FILE")" -e "$(cat "$ADMIN_PASSWORD_FILE")" "$RECORDED"; then
