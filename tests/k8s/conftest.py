@@ -29,6 +29,7 @@ K8S_PLAYBOOKS = (
     ("playbooks/k8s_platform.yml", ("cert_manager", "gpu_operator", "network_operator")),
     ("playbooks/storage.yml", ("storage",)),
     ("playbooks/model_serving.yml", ("model_serving",)),
+    ("playbooks/security.yml", ("security",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])
 STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)
@@ -81,7 +82,8 @@ RENDERS = {
 AGAIN = "prod-h100x8+variant"
 # Stages that render no Helm values for a render (the single H200 node has no RDMA fabric, and its model fits one
 # node: no LeaderWorkerSet controller).
-EMPTY_STAGES = {"h200x8-single": ("network_operator", "model_serving")}
+EMPTY_STAGES = {"h200x8-single": ("network_operator", "model_serving", "security"),
+                "prod": ("security",), "prod-h100x8": ("security",), "prod-h100x8+variant": ("security",)}
 
 
 def _command(inventory, render_dir, extra, mode, playbooks):

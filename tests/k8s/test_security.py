@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The security stage (roles/security) as rendered for the example inventories: the NetworkPolicies on disk,
+evaluated as Kubernetes defines them against the flow table, with the serving pods' labels read from the serving
+stage's own rendered objects."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import checks
+from conftest import BIN, REPO, rendered_files
+
+sys.path.insert(0, os.path.join(REPO, "collections"))
+sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils"))
+
+import netpol_eval as ne  # noqa: E402
+import test_k8s_security as unit  # noqa: E402  (the flow tables)
+
+INVENTORIES = ("prod", "prod-h100x8", "h200x8-single")
+
+
+def objects(render_dir, stage):
+    out = []
+    for path in rendered_files(os.path.join(render_dir, stage), "manifests"):
+        out += checks.load_documents(path)
+    return out
+
+
+def serving_pods(render_dir):
+    """The engine pods' labels (Deployment template, LeaderWorkerSet leader and worker templates) as rendered."""
+    pods = []
+    for obj in objects(render_dir, "model_serving"):
+        namespace = obj["metadata"].get("namespace")
+        if obj["kind"] == "Deployment":
+            pods.append(ne.pod(namespace, obj["spec"]["template"]["metadata"]["labels"], obj["metadata"]["name"]))
+        elif obj["kind"] == "LeaderWorkerSet":
+            template = obj["spec"]["leaderWorkerTemplate"]
+            for part in ("leaderTemplate", "workerTemplate"):
+                pods.append(ne.pod(namespace, template[part]["metadata"]["labels"], obj["metadata"]["name"] + " " + part))
+        elif obj["kind"] == "Job":
+            pods.append(ne.pod(namespace, obj["spec"]["template"]["metadata"]["labels"], obj["metadata"]["name"]))
+    return pods
+
+
+@pytest.mark.parametrize("name", INVENTORIES)
+def test_rendered_policies_meet_the_flow_table(renders, name):
+    policies = [o for o in objects(renders[name], "security") if o["kind"] == "NetworkPolicy"]
+    assert policies, "no NetworkPolicy rendered for %s" % name
+    assert ne.table_failures(policies, unit.NEEDED, unit.DENIED) == []
+
+
+@pytest.mark.parametrize("name", INVENTORIES)
+def test_every_rendered_serving_pod_reaches_dify_and_is_cut_off_from_the_internet(renders, name):
+    policies = [o for o in objects(renders[name], "security") if o["kind"] == "NetworkPolicy"]
+    pods = serving_pods(renders[name])
+    engines = [p for p in pods if p["labels"].get("app.kubernetes.io/component") != "weights"]
+    assert engines, "the serving stage rendered no engine for %s" % name
+    failures = []
+    for pod in engines:
+        if not ne.allowed(policies, unit.API, pod, 8000):
+            failures.append("Dify api -> %s denied" % pod["name"])
+        if ne.allowed(policies, pod, unit.INTERNET, 443):
+            failures.append("%s -> internet allowed" % pod["name"])
+    for pod in [p for p in pods if p["labels"].get("app.kubernetes.io/component") == "weights"]:
+        if not ne.allowed(policies, pod, unit.RGW, 80):
+            failures.append("%s -> object store denied" % pod["name"])
+        if ne.allowed(policies, pod, unit.INTERNET, 443):
+            failures.append("%s -> internet allowed" % pod["name"])
+    assert failures == []
+
+
+def test_removing_any_rendered_policy_breaks_the_table(renders):
+    render_dir = renders["prod-h100x8"]
+    paths = [p for p in rendered_files(os.path.join(render_dir, "security"), "manifests")
+             if checks.load_documents(p)[0]["kind"] == "NetworkPolicy"]
+    policies = [checks.load_documents(p)[0] for p in paths]
+    unneeded = [os.path.basename(path) for index, path in enumerate(paths)
+                if not ne.table_failures(policies[:index] + policies[index + 1:], unit.NEEDED, unit.DENIED)]
+    assert unneeded == []
+
+
+def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
+    render_dir = str(tmp_path / "render")
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "security.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod"), "-e", "privateai_k8s_mode=render",
+               "-e", "privateai_render_dir=" + render_dir,
+               "-e", '{"security_api_server_cidrs": [], "security_tenant_namespaces": ["serving"]}']
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "security: 2 problem(s)" in output, output[-3000:]
+    assert "security_api_server_cidrs is empty" in output
+    assert "security_tenant_namespaces names 'serving'" in output
+    assert not os.path.exists(render_dir), "files were rendered although the input was refused"
