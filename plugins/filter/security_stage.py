@@ -24,6 +24,15 @@ options:
     description: The role's variables as a mapping of name to value.
     type: dict
     required: true
+  secrets:
+    description: >-
+      C({client_secret, cookie_secret}) written into the oauth2-proxy credentials Secret (marked secret); without
+      them it holds placeholders (a render that does not write secrets).
+    type: dict
+  require_secrets:
+    description: Refuse a missing OIDC client secret (apply mode, or a render that writes secrets).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -51,11 +60,12 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform, k8s_security
 
 
-def security_stage(variables):
+def security_stage(variables, secrets=None, require_secrets=False):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("security_stage: the input is %r, give the role's variables as a mapping" % (variables,))
-    settings = k8s_platform.settings_of(variables, "security_", ignore=k8s_security.PUBLISHED)
-    return k8s_security.security_stage(settings)
+    settings = k8s_platform.settings_of(variables, "security_", ignore=k8s_security.PUBLISHED + k8s_security.TASK_ONLY)
+    return k8s_security.security_stage(settings, secrets=k8s_platform.plain(secrets) or None,
+                                       require_secrets=bool(require_secrets))
 
 
 class FilterModule(object):

@@ -22,17 +22,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 PUBLISHED = ("security_k8s_stage", "security_outputs")
+# Read by the role's tasks, not by the stage builder (the file the cookie secret is generated into).
+TASK_ONLY = ("security_oauth2_proxy_cookie_secret_file",)
 STAGE = "security"
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 # The namespaces a flow can name (keys of security_namespaces) and those the stage default-denies.
-NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg")
+NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg", "mesh")
 OWNED = ("dify", "serving", "security")
+# Pod Security levels are per namespace: security_pod_security.
 
 # Every workload a flow names: (namespace key, what it is). Its pods are security_workload_selectors[<name>].
 WORKLOADS = {
@@ -53,6 +57,8 @@ WORKLOADS = {
     "prometheus": ("monitoring", "Prometheus"),
     "dns": ("dns", "cluster DNS"),
     "cnpg_operator": ("cnpg", "the CloudNativePG operator"),
+    "waypoint": ("serving", "the serving namespace's waypoint (Istio)"),
+    "istiod": ("mesh", "istiod"),
 }
 SELECTOR_KEYS = ("matchLabels", "matchExpressions")
 EXPRESSION_KEYS = ("key", "operator", "values")
@@ -65,9 +71,6 @@ FLOWS = (
     ("ingress-to-dify-api", "ingress_controller", "dify_api", (5001,), None),
     ("ingress-to-model-api", "ingress_controller", "model_engines", (8000,), None),
     ("ingress-to-oauth2-proxy", "ingress_controller", "oauth2_proxy", (4180,), "auth"),
-    ("oauth2-proxy-to-dify-web", "oauth2_proxy", "dify_web", (3000,), "auth"),
-    ("oauth2-proxy-to-dify-api", "oauth2_proxy", "dify_api", (5001,), "auth"),
-    ("oauth2-proxy-to-model-api", "oauth2_proxy", "model_engines", (8000,), "auth"),
     ("oauth2-proxy-to-idp", "oauth2_proxy", "cidrs:security_oidc_egress_cidrs", (443,), "auth"),
     ("dify-web-to-api", "dify_web", "dify_api", (5001,), None),
     ("dify-api-to-model", "dify_api", "model_engines", (8000,), None),
@@ -100,6 +103,11 @@ FLOWS = (
     # a secondary network NetworkPolicy does not govern).
     ("model-engines-to-each-other", "model_engines", "model_engines", None, None),
     ("model-weights-to-object-store", "model_weights", "object_store", (80,), None),
+    # With the OIDC front the model Services go through the serving namespace's waypoint (Istio ambient): every
+    # client of the model API reaches the waypoint on HBONE, the waypoint the engines; it takes its configuration
+    # from istiod.
+    ("waypoint-to-model", "waypoint", "model_engines", (8000,), "auth"),
+    ("waypoint-to-istiod", "waypoint", "istiod", (15012,), "auth"),
 )
 # Ambient mesh: ztunnel delivers to the destination pod on its HBONE port, and rewrites the kubelet's probes to
 # come from this link-local address (Istio's documented NetworkPolicy requirements for ambient).
@@ -297,6 +305,10 @@ def flows(s, auth_enabled):
                 continue
             dest = {"cidrs": list(cidrs)}
         out.append({"name": name, "from": source, "to": dest, "ports": list(ports) if ports else None})
+        # Prometheus scrapes the pods' own addresses and the engines of a multi-node model reach each other through
+        # their headless Service: neither passes the waypoint (which takes Service traffic).
+        if dest == "model_engines" and auth_enabled and source not in ("waypoint", "prometheus", "model_engines"):
+            out.append({"name": name + "-via-waypoint", "from": source, "to": "waypoint", "ports": [HBONE_PORT]})
     for item in s["egress_extra"]:
         out.append({"name": "extra-" + item["name"], "from": item["from"], "to": {"cidrs": list(item["cidrs"])},
                     "ports": list(item["ports"])})
@@ -306,21 +318,22 @@ def flows(s, auth_enabled):
 def build_network(s, mesh_enabled, auth_enabled):
     namespaces, selectors = s["namespaces"], s["selectors"]
     owned = [namespaces[k] for k in OWNED] + list(s["tenant_namespaces"])
+    ambient = set(namespaces[k] for k in AMBIENT) | set(s["tenant_namespaces"])
     manifests = []
     for namespace in owned:
         if namespace not in s["tenant_namespaces"]:
-            manifests.append(_policy("privateai-default-deny", namespace, {}, ingress=[], egress=[],
+            # In the ambient mesh the kubelet's probes come from a link-local address (Istio's documented
+            # requirement for NetworkPolicy in ambient); nothing else comes in or goes out.
+            probes = [{"from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}] if mesh_enabled else []
+            manifests.append(_policy("privateai-default-deny", namespace, {}, ingress=probes, egress=[],
                                      description="nothing in or out of %s unless a policy below allows it" % namespace))
         manifests.append(_policy("privateai-dns", namespace, {}, egress=[{
             "to": [_peer(namespaces["dns"], selectors["dns"], namespace)],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]))
-        if mesh_enabled:
-            manifests.append(_policy("privateai-mesh-probes", namespace, {}, ingress=[{
-                "from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}],
-                description="the kubelet's probes, which the ambient mesh sends from %s" % PROBE_SOURCE))
     for name in s["tenant_namespaces"]:
         # Selecting every pod for both directions, it is the tenant's default deny too.
-        manifests.append(_policy("privateai-tenant-isolation", name, {}, ingress=[{"from": [{"podSelector": {}}]}],
+        same = [{"from": [{"podSelector": {}}]}] + ([{"from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}] if mesh_enabled else [])
+        manifests.append(_policy("privateai-tenant-isolation", name, {}, ingress=same,
                                  egress=[{"to": [{"podSelector": {}}]}],
                                  description="tenant %s: its pods talk to each other (and DNS), to nothing else" % name))
     for flow in flows(s, auth_enabled):
@@ -334,6 +347,9 @@ def build_network(s, mesh_enabled, auth_enabled):
             dst_ns = namespaces[WORKLOADS[flow["to"]][0]]
             dst_sel = selectors[flow["to"]]
             dst_peers = [_peer(dst_ns, dst_sel, src_ns)]
+        if ports and mesh_enabled and src_ns in ambient and dst_ns in ambient and HBONE_PORT not in flow["ports"]:
+            # In the ambient mesh the connection leaves and reaches the pods as HBONE on 15008.
+            ports = ports + _port_list([HBONE_PORT])
         if src_ns in owned:
             rule = {"to": dst_peers}
             if ports:
@@ -342,38 +358,473 @@ def build_network(s, mesh_enabled, auth_enabled):
         if dst_ns in owned:
             rule = {"from": [_peer(src_ns, src_sel, dst_ns)]}
             if ports:
-                rule["ports"] = ports + (_port_list([HBONE_PORT]) if mesh_enabled else [])
+                rule["ports"] = ports
             manifests.append(_policy("privateai-%s-ingress" % flow["name"], dst_ns, dst_sel, ingress=[rule]))
     return manifests
 
 
 # --------------------------------------------------------------------------------------------- the stage
 
-def security_stage(settings):
-    """Every problem of the security settings at once, and the stage built from the converted values."""
+PSA_LEVELS = ("privileged", "baseline", "restricted")
+
+
+def _pod_security(reader):
+    value = reader.read("security_pod_security", v.to_dict)
+    if value is None:
+        return None
+    problems = v.unknown_keys("security_pod_security", value, OWNED)
+    for key in OWNED:
+        if value.get(key) not in PSA_LEVELS:
+            problems.append("security_pod_security.%s is %s: give one of %s" % (key, v.describe(value.get(key)),
+                                                                               ", ".join(PSA_LEVELS)))
+    reader.add(problems)
+    return None if problems else dict(value)
+
+
+def _namespace_labels(network, mesh, identity, psa):
+    """The labels the stage owns on the stack's namespaces (server-side apply merges them with the other stages'):
+    Pod Security (enforced at the level each workload allows, warned and audited at restricted), the ambient
+    mesh's enrolment, the serving namespace's waypoint."""
+    namespaces = network["namespaces"]
+    out = []
+    for key in AMBIENT if mesh["enabled"] else OWNED:
+        labels = {}
+        if key in OWNED:
+            labels.update({"pod-security.kubernetes.io/enforce": psa[key],
+                           "pod-security.kubernetes.io/warn": "restricted",
+                           "pod-security.kubernetes.io/audit": "restricted"})
+        if mesh["enabled"]:
+            labels["istio.io/dataplane-mode"] = "ambient"
+        if key == "serving" and identity["enabled"]:
+            labels["istio.io/use-waypoint"] = WAYPOINT
+        labels.update(kp.LABELS)
+        out.append(kp._namespace(namespaces[key], labels, PSA_REASONS.get(key)))
+    return out
+
+
+PSA_REASONS = {
+    "dify": "Dify: the chart's images run as root without a seccomp profile (baseline)",
+    "serving": "serving: multi-node engines add IPC_LOCK for RDMA and weights may be a hostPath (privileged)",
+    "security": "oauth2-proxy runs as non-root, read-only, no capabilities (restricted)",
+}
+
+
+def security_stage(settings, secrets=None, require_secrets=False):
+    """Every problem of the security settings at once, and the stage built from the converted values.
+
+    ``secrets`` ({client_secret, cookie_secret}) are written into the oauth2-proxy credentials Secret (marked secret)
+    when given; without them it holds placeholders (a render that does not write secrets)."""
     reader = v.Reader(dict(settings))
     enabled = reader.read("security_enabled", v.to_bool)
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
     if not enabled:
         out["stage"] = {"name": STAGE, "releases": [], "manifests": []}
         return out
-    auth_enabled = False
-    mesh_enabled = False
-    network = read_network(reader, auth_enabled)
+    mesh = read_mesh(reader)
+    identity = read_identity(reader, mesh["enabled"], require_secrets)
+    network = read_network(reader, identity["enabled"])
+    psa = _pod_security(reader)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
     if reader.problems:
         return out
     namespace = network["namespaces"]["security"]
-    manifests = [kp._namespace(namespace, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "restricted"}),
-                               "oauth2-proxy and the log shipper's configuration")]
+    releases = []
+    manifests = _namespace_labels(network, mesh, identity, psa)
+    if mesh["enabled"]:
+        mesh_ns = dict(mesh, namespace=network["namespaces"]["mesh"])
+        mesh_releases, mesh_manifests = build_mesh(mesh_ns, network["namespaces"], network["tenant_namespaces"])
+        releases += mesh_releases
+        manifests += mesh_manifests
+    else:
+        out["warnings"].append("security_mesh_enabled is false: traffic between the stack's services is not encrypted "
+                               "or authenticated by workload identity")
+    if identity["secret_missing"]:
+        out["warnings"].append("security_oidc_client_secret is empty: the oauth2-proxy Secret holds a placeholder in "
+                               "this render; apply mode stops until the client secret (vault) or "
+                               "security_oauth2_proxy_existing_secret is given")
+    if identity["enabled"]:
+        release, identity_manifests = build_identity(identity, network["namespaces"], secrets or {})
+        releases.append(release)
+        manifests += identity_manifests
+    else:
+        out["warnings"].append("security_oidc_issuer_url is empty: no single sign-on in front of the Dify console and "
+                               "the model API, which keeps only its API key")
     if network["network_policies"]:
-        manifests += build_network(network, mesh_enabled, auth_enabled)
+        manifests += build_network(network, mesh["enabled"], identity["enabled"])
     else:
         out["warnings"].append("security_network_policies is false: no NetworkPolicy is rendered, every pod can reach "
                                "every other pod and the internet")
-    out["stage"] = {"name": STAGE, "releases": [], "manifests": manifests}
-    out["outputs"] = {"namespace": namespace,
-                      "flows": [dict(f) for f in flows(network, auth_enabled)] if network["network_policies"] else []}
+    out["stage"] = {"name": STAGE, "releases": releases, "manifests": manifests}
+    out["outputs"] = {"namespace": namespace, "mesh": bool(mesh["enabled"]),
+                      "flows": [dict(f) for f in flows(network, identity["enabled"])] if network["network_policies"] else []}
+    if identity["enabled"]:
+        base = "http://oauth2-proxy.%s.svc" % namespace
+        out["outputs"]["oauth2_proxy"] = {"auth_url": base + "/oauth2/auth", "signin_path": "/oauth2/start?rd=$escaped_request_uri",
+                                          "response_headers": ["Authorization", "X-Auth-Request-User",
+                                                               "X-Auth-Request-Email", "X-Auth-Request-Groups"]}
+    out["identity"] = identity["enabled"]
     return out
+
+
+# --------------------------------------------------------------------------------------------- mesh
+
+MESH_CHARTS = (("istio-base", "base"), ("istiod", "istiod"), ("istio-cni", "cni"), ("ztunnel", "ztunnel"))
+# The namespaces enrolled in the ambient mesh: the stack's, and the clients that reach them (with STRICT mTLS a
+# client outside the mesh is refused).
+AMBIENT = ("dify", "serving", "security", "ingress", "monitoring", "cnpg")
+WAYPOINT = "waypoint"
+
+
+def _https_or_oci(reader, name):
+    value = reader.read(name, v.to_str)
+    if value is not None and not value.startswith(("https://", "oci://")) or (value and v.one_line(value)):
+        reader.add(["%s is '%s': give an https:// chart repository or an oci:// registry path" % (name, value)])
+    return value
+
+
+def _registry(reader, name):
+    value = reader.read(name, v.to_str)
+    if value:
+        reader.add(v.check_registry(name, value))
+        return value.rstrip("/")
+    return value
+
+
+def _pull_secrets(reader, name):
+    out = []
+    for index, item in enumerate(reader.read(name, v.to_list) or []):
+        problems = v.check_dns_subdomain("%s[%d]" % (name, index), item)
+        reader.add(problems)
+        if not problems:
+            out.append(item)
+    return out
+
+
+def _archive_dir(reader, name, charts):
+    value = reader.read(name, v.to_str)
+    if value:
+        missing = [c for c in charts if not os.path.isfile(os.path.join(os.path.expanduser(value), c))]
+        if missing:
+            reader.add(["%s is '%s': %s not found there (helm pull the pinned charts there, or leave it empty to use "
+                        "the chart repository)" % (name, value, ", ".join(missing))])
+        return os.path.expanduser(value)
+    return value
+
+
+def read_mesh(reader):
+    s = {"enabled": reader.read("security_mesh_enabled", v.to_bool)}
+    s["chart_version"] = reader.read("security_mesh_chart_version", v.to_str)
+    if s["chart_version"] is not None and not v.TAG_RE.match(s["chart_version"]):
+        reader.add(["security_mesh_chart_version is '%s': give the exact Istio chart version, such as 1.30.3"
+                    % s["chart_version"]])
+    s["chart_repo_url"] = _https_or_oci(reader, "security_mesh_chart_repo_url")
+    s["chart_archive_dir"] = _archive_dir(reader, "security_mesh_chart_archive_dir",
+                                          ["%s-%s.tgz" % (c, s["chart_version"]) for _r, c in MESH_CHARTS])
+    s["image_registry"] = _registry(reader, "security_mesh_image_registry")
+    s["image_pull_secrets"] = _pull_secrets(reader, "security_mesh_image_pull_secrets")
+    s["ca_issuer"] = reader.read("security_mesh_ca_issuer", v.to_str, check=v.check_dns_subdomain)
+    duration = reader.read("security_mesh_ca_duration", v.hours)
+    renew = reader.read("security_mesh_ca_renew_before", v.hours)
+    if duration is not None and renew is not None and not 0 < renew < duration:
+        reader.add(["security_mesh_ca_renew_before is %dh: give fewer hours than security_mesh_ca_duration (%dh), "
+                    "such as 720h" % (renew, duration)])
+    s["ca_duration"], s["ca_renew_before"] = duration, renew
+    s["workload_cert_ttl"] = reader.read("security_mesh_workload_cert_ttl", v.to_str, check=v.check_go_duration)
+    s["wait_timeout"] = reader.read("security_mesh_wait_timeout", v.to_int)
+    if s["wait_timeout"] is not None and s["wait_timeout"] < 1:
+        reader.add(["security_mesh_wait_timeout is %d: give the seconds helm waits, 1 or more" % s["wait_timeout"]])
+    return s
+
+
+def _mesh_release(m, name, chart, values):
+    release = {"name": name, "chart": chart, "version": m["chart_version"], "namespace": m["namespace"], "wait": True,
+               "wait_timeout": m["wait_timeout"], "values": values}
+    if m["chart_archive_dir"]:
+        release["archive"] = os.path.join(m["chart_archive_dir"], "%s-%s.tgz" % (chart, m["chart_version"]))
+    else:
+        release["repo_url"] = m["chart_repo_url"]
+    return release
+
+
+def build_mesh(m, namespaces, tenants):
+    """Istio ambient (base, istiod, CNI, ztunnel), its CA an intermediate of the internal CA, STRICT mTLS."""
+    pull = [{"name": name} for name in m["image_pull_secrets"]]
+    glob = {}
+    if m["image_registry"]:
+        glob["hub"] = m["image_registry"]
+    if pull:
+        glob["imagePullSecrets"] = [p["name"] for p in pull]
+    istiod = {"profile": "ambient", "env": {"DEFAULT_WORKLOAD_CERT_TTL": m["workload_cert_ttl"]}}
+    cni = {"profile": "ambient"}
+    ztunnel = {"profile": "ambient"}
+    base = {}
+    if glob:
+        istiod["global"] = dict(glob)
+        cni["global"] = dict(glob)
+        base["global"] = {"imagePullSecrets": glob["imagePullSecrets"]} if pull else {}
+        if not base["global"]:
+            del base["global"]
+    if m["image_registry"]:
+        ztunnel["hub"] = m["image_registry"]
+    if pull:
+        ztunnel["imagePullSecrets"] = [p["name"] for p in pull]
+    values = {"base": base, "istiod": istiod, "cni": cni, "ztunnel": ztunnel}
+    releases = [_mesh_release(m, name, chart, values[chart]) for name, chart in MESH_CHARTS]
+    ns = m["namespace"]
+    manifests = [
+        kp._namespace(ns, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
+                      "istio-cni and ztunnel change the nodes' pod networking (privileged)"),
+        {"phase": "pre", "wait": True, "wait_condition": {"type": "Ready", "status": "True"}, "wait_timeout": 300,
+         "description": "the mesh's CA: an intermediate of the internal CA, which istiod reads from cacerts at start",
+         "definition": {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                        "metadata": {"name": "istio-mesh-ca", "namespace": ns, "labels": dict(kp.LABELS)},
+                        "spec": {"isCA": True, "commonName": "privateai mesh intermediate CA", "secretName": "cacerts",
+                                 "duration": "%dh" % m["ca_duration"], "renewBefore": "%dh" % m["ca_renew_before"],
+                                 "privateKey": {"algorithm": "RSA", "size": 4096, "rotationPolicy": "Always"},
+                                 "usages": ["cert sign", "crl sign", "digital signature", "key encipherment"],
+                                 "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer",
+                                               "name": m["ca_issuer"]}}}},
+        _peer_authentication("default", ns, "mesh-wide: mutual TLS only"),
+    ]
+    for key in OWNED:
+        manifests.append(_peer_authentication("privateai-strict", namespaces[key],
+                                              "namespace %s: mutual TLS only" % namespaces[key]))
+    for name in tenants:
+        manifests.append(_peer_authentication("privateai-strict", name, "tenant %s: mutual TLS only" % name))
+    return releases, manifests
+
+
+def _peer_authentication(name, namespace, description):
+    return {"phase": "post", "description": description,
+            "definition": {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                           "metadata": {"name": name, "namespace": namespace, "labels": dict(kp.LABELS)},
+                           "spec": {"mtls": {"mode": "STRICT"}}}}
+
+
+# --------------------------------------------------------------------------------------------- identity
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+ACCESS_KEYS = ("groups", "paths", "methods")
+CREDENTIALS_SECRET = "oauth2-proxy-credentials"
+PLACEHOLDER = "not-rendered"
+
+
+def check_path(name, value):
+    """An Istio path match: exact (/v1/models), prefix (/v1/*), suffix (*/metrics) or any (*)."""
+    if value == "*":
+        return []
+    body = value[:-1] if isinstance(value, str) and value.endswith("*") else value
+    body = body[1:] if isinstance(body, str) and body.startswith("*") else body
+    if (not isinstance(value, str) or (not value.startswith(("/", "*"))) or "*" in body or v.one_line(value)
+            or " " in value or "?" in value):
+        return ["%s is %s: give a path such as /v1/chat/completions, a prefix such as /v1/* or a suffix such as "
+                "*/metrics (no query, no other '*')" % (name, v.describe(value))]
+    return []
+
+
+def _access_map(reader):
+    value = reader.read("security_access_map", v.to_list)
+    out, seen = [], {}
+    for index, entry in enumerate(value or []):
+        where = "security_access_map[%d]" % index
+        if not isinstance(entry, dict):
+            reader.add(["%s is %s: give {groups, paths, methods}" % (where, v.describe(entry))])
+            continue
+        problems = v.unknown_keys(where, entry, ACCESS_KEYS)
+        for key in ACCESS_KEYS:
+            if not isinstance(entry.get(key), list) or not entry.get(key):
+                problems.append("%s.%s is %s: give a list" % (where, key, v.describe(entry.get(key))))
+        if problems:
+            reader.add(problems)
+            continue
+        for item_index, group in enumerate(entry["groups"]):
+            if not isinstance(group, str) or not group.strip() or v.one_line(group):
+                problems.append("%s.groups[%d] is %s: give the group's name as the IdP puts it in the token"
+                                % (where, item_index, v.describe(group)))
+        for item_index, method in enumerate(entry["methods"]):
+            if method not in HTTP_METHODS:
+                problems.append("%s.methods[%d] is %s: give one of %s" % (where, item_index, v.describe(method),
+                                                                         ", ".join(HTTP_METHODS)))
+        for item_index, path in enumerate(entry["paths"]):
+            problems += check_path("%s.paths[%d]" % (where, item_index), path)
+        reader.add(problems)
+        if problems:
+            continue
+        rule = (sorted(set(entry["groups"])), sorted(set(entry["methods"])))
+        for path in entry["paths"]:
+            if path in seen and seen[path][1] != rule:
+                reader.add(["security_access_map names path %s twice with different rules (%s: groups %s, methods %s; "
+                            "%s: groups %s, methods %s): give each path once" % (
+                                path, seen[path][0], ", ".join(seen[path][1][0]), ", ".join(seen[path][1][1]),
+                                where, ", ".join(rule[0]), ", ".join(rule[1]))])
+            seen.setdefault(path, (where, rule))
+        out.append({"groups": list(entry["groups"]), "paths": list(entry["paths"]), "methods": list(entry["methods"])})
+    return out
+
+
+def read_identity(reader, mesh_enabled, require_secrets=False):
+    s = {"issuer": reader.read("security_oidc_issuer_url", v.to_str)}
+    s["enabled"] = bool(s["issuer"])
+    if s["issuer"]:
+        rest = s["issuer"][len("https://"):]
+        if not s["issuer"].startswith("https://") or not rest or v.one_line(s["issuer"]) or " " in s["issuer"] \
+                or v.hostname(rest.split("/", 1)[0].split(":", 1)[0]) is not None:
+            reader.add(["security_oidc_issuer_url is '%s': give the issuer's https:// URL exactly as the tokens name "
+                        "it, such as https://keycloak.example.internal/realms/privateai" % s["issuer"]])
+        elif not mesh_enabled:
+            reader.add(["security_oidc_issuer_url is set but security_mesh_enabled is false: the tokens are checked "
+                        "and the access map enforced by the mesh's waypoint; set security_mesh_enabled: true"])
+    s["jwks_uri"] = reader.read("security_oidc_jwks_uri", v.to_str)
+    if s["jwks_uri"] and (not s["jwks_uri"].startswith("https://") or v.one_line(s["jwks_uri"]) or " " in s["jwks_uri"]):
+        reader.add(["security_oidc_jwks_uri is '%s': give the https:// URL of the issuer's keys, or leave it empty to "
+                    "use the issuer's discovery document" % s["jwks_uri"]])
+    s["client_id"] = reader.read("security_oidc_client_id", v.to_str)
+    if s["enabled"] and s["client_id"] is not None and (not s["client_id"].strip() or v.one_line(s["client_id"])):
+        reader.add(["security_oidc_client_id is %s: give the client id registered at the IdP" % v.describe(s["client_id"])])
+    # The client secret is never echoed in a problem.
+    secret = reader.read("security_oidc_client_secret", v.to_str)
+    s["existing_secret"] = reader.read("security_oauth2_proxy_existing_secret", v.to_str)
+    if s["existing_secret"]:
+        reader.add(v.check_dns_subdomain("security_oauth2_proxy_existing_secret", s["existing_secret"]))
+    s["secret_missing"] = bool(s["enabled"] and not secret and not s["existing_secret"])
+    if s["secret_missing"] and require_secrets:
+        reader.add(["security_oidc_client_secret is empty and security_oauth2_proxy_existing_secret is empty: give the "
+                    "client secret the IdP issued (in the vault file), or the name of a Secret in the security namespace "
+                    "holding client-id, client-secret and cookie-secret"])
+    if secret and (v.one_line(secret) or secret != secret.strip()):
+        reader.add(["security_oidc_client_secret has line breaks or surrounding spaces: give the secret exactly as the "
+                    "IdP issued it (its value is not shown)"])
+    s["has_client_secret"] = bool(secret)
+    s["groups_claim"] = reader.read("security_oidc_groups_claim", v.to_str)
+    if s["groups_claim"] is not None and (not s["groups_claim"].strip() or v.one_line(s["groups_claim"])
+                                          or any(c in s["groups_claim"] for c in "[]")):
+        reader.add(["security_oidc_groups_claim is %s: give the claim holding the groups, such as groups"
+                    % v.describe(s["groups_claim"])])
+    s["access_map"] = _access_map(reader)
+    s["api_key_paths"] = []
+    for index, path in enumerate(reader.read("security_api_key_paths", v.to_list) or []):
+        problems = check_path("security_api_key_paths[%d]" % index, path)
+        reader.add(problems)
+        if not problems:
+            s["api_key_paths"].append(path)
+    s["mesh_clients"] = []
+    for index, key in enumerate(reader.read("security_model_mesh_clients", v.to_list) or []):
+        if key not in NAMESPACE_KEYS:
+            reader.add(["security_model_mesh_clients[%d] is %s: give a key of security_namespaces (%s)"
+                        % (index, v.describe(key), ", ".join(NAMESPACE_KEYS))])
+        else:
+            s["mesh_clients"].append(key)
+    s["console_groups"] = reader.read("security_console_groups", v.to_list)
+    for index, group in enumerate(s["console_groups"] or []):
+        if not isinstance(group, str) or not group.strip() or v.one_line(group) or " " in group:
+            reader.add(["security_console_groups[%d] is %s: give a group name" % (index, v.describe(group))])
+    s["chart_version"] = reader.read("security_oauth2_proxy_chart_version", v.to_str)
+    if s["chart_version"] is not None and not v.TAG_RE.match(s["chart_version"]):
+        reader.add(["security_oauth2_proxy_chart_version is '%s': give the exact chart version, such as 10.7.0"
+                    % s["chart_version"]])
+    s["chart_repo_url"] = _https_or_oci(reader, "security_oauth2_proxy_chart_repo_url")
+    s["chart_archive"] = reader.read("security_oauth2_proxy_chart_archive", v.to_str)
+    if s["chart_archive"]:
+        s["chart_archive"] = os.path.expanduser(s["chart_archive"])
+        if not os.path.isfile(s["chart_archive"]):
+            reader.add(["security_oauth2_proxy_chart_archive is '%s': no such file on the control node (helm pull the "
+                        "pinned chart there, or leave it empty to use security_oauth2_proxy_chart_repo_url)"
+                        % s["chart_archive"]])
+    s["image_registry"] = _registry(reader, "security_oauth2_proxy_image_registry")
+    s["image_pull_secrets"] = _pull_secrets(reader, "security_oauth2_proxy_image_pull_secrets")
+    s["replicas"] = reader.read("security_oauth2_proxy_replicas", v.to_int)
+    if s["replicas"] is not None and not 1 <= s["replicas"] <= 10:
+        reader.add(["security_oauth2_proxy_replicas is %d: give 1 to 10 (2 keeps logins up through a node drain)"
+                    % s["replicas"]])
+    s["email_domains"] = reader.read("security_oauth2_proxy_email_domains", v.to_list)
+    for index, domain in enumerate(s["email_domains"] or []):
+        if not isinstance(domain, str) or (domain != "*" and v.hostname(domain) is not None):
+            reader.add(["security_oauth2_proxy_email_domains[%d] is %s: give a mail domain or *"
+                        % (index, v.describe(domain))])
+    return s
+
+
+def build_identity(i, namespaces, secrets):
+    """oauth2-proxy (browser logins), the JWT check and the access map on the serving namespace's waypoint."""
+    security, serving = namespaces["security"], namespaces["serving"]
+    args = ["--provider=oidc", "--oidc-issuer-url=%s" % i["issuer"], "--oidc-groups-claim=%s" % i["groups_claim"],
+            "--reverse-proxy=true", "--set-xauthrequest=true", "--set-authorization-header=true",
+            "--pass-access-token=true", "--skip-provider-button=true", "--cookie-secure=true",
+            "--code-challenge-method=S256", "--scope=openid email profile groups"]
+    args += ["--allowed-group=%s" % group for group in i["console_groups"]]
+    values = {"config": {"existingSecret": i["existing_secret"] or CREDENTIALS_SECRET,
+                         "emailDomains": list(i["email_domains"]), "upstreams": ["static://202"]},
+              "extraArgs": args, "replicaCount": i["replicas"], "metrics": {"enabled": True},
+              "serviceAccount": {"enabled": True, "automountServiceAccountToken": False}}
+    if i["image_registry"]:
+        values["image"] = {"registry": i["image_registry"]}
+    if i["image_pull_secrets"]:
+        values["imagePullSecrets"] = [{"name": name} for name in i["image_pull_secrets"]]
+    release = {"name": "oauth2-proxy", "chart": "oauth2-proxy", "version": i["chart_version"], "namespace": security,
+               "wait": True, "wait_timeout": 300, "values": values}
+    if i["chart_archive"]:
+        release["archive"] = i["chart_archive"]
+    else:
+        release["repo_url"] = i["chart_repo_url"]
+    manifests = []
+    if not i["existing_secret"]:
+        manifests.append({"phase": "pre", "secret": True,
+                          "description": "oauth2-proxy's client id, client secret and cookie secret",
+                          "definition": {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                         "metadata": {"name": CREDENTIALS_SECRET, "namespace": security,
+                                                      "labels": dict(kp.LABELS)},
+                                         "stringData": {"client-id": i["client_id"],
+                                                        "client-secret": secrets.get("client_secret") or PLACEHOLDER,
+                                                        "cookie-secret": secrets.get("cookie_secret") or PLACEHOLDER}}})
+    target = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": WAYPOINT}]
+    manifests.append({"phase": "post", "description": "the serving namespace's waypoint: checks tokens and the access map",
+                      "definition": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                                     "metadata": {"name": WAYPOINT, "namespace": serving,
+                                                  "labels": dict(kp.LABELS, **{"istio.io/waypoint-for": "service"})},
+                                     "spec": {"gatewayClassName": "istio-waypoint", "listeners": [
+                                         {"name": "mesh", "port": HBONE_PORT, "protocol": "HBONE"}]}}})
+    jwt = {"issuer": i["issuer"], "audiences": [i["client_id"]], "forwardOriginalToken": True}
+    if i["jwks_uri"]:
+        jwt["jwksUri"] = i["jwks_uri"]
+    manifests.append({"phase": "post", "description": "tokens of the site's IdP are checked; an invalid one is refused",
+                      "definition": {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication",
+                                     "metadata": {"name": "privateai-oidc", "namespace": serving, "labels": dict(kp.LABELS)},
+                                     "spec": {"targetRefs": target, "jwtRules": [jwt]}}})
+    manifests.append({"phase": "post", "description": "who may call which path of the model API (everything else denied)",
+                      "definition": {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+                                     "metadata": {"name": "privateai-model-api", "namespace": serving,
+                                                  "labels": dict(kp.LABELS)},
+                                     "spec": {"targetRefs": target, "action": "ALLOW",
+                                              "rules": authorization_rules(i, namespaces)}}})
+    # A client addressing an engine pod directly would pass by the waypoint: ztunnel lets only the serving namespace
+    # (the waypoint, the engines of a multi-node model) and Prometheus reach the engines (L4, by workload identity).
+    manifests.append({"phase": "post", "description": "the engines take connections from the waypoint, each other and "
+                                                      "Prometheus only (ztunnel, L4)",
+                      "definition": {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+                                     "metadata": {"name": "privateai-model-engines-l4", "namespace": serving,
+                                                  "labels": dict(kp.LABELS)},
+                                     "spec": {"selector": {"matchLabels": {"app.kubernetes.io/managed-by":
+                                                                           kp.LABELS["app.kubernetes.io/managed-by"]}},
+                                              "action": "ALLOW",
+                                              "rules": [{"from": [{"source": {"namespaces": [
+                                                  serving, namespaces["monitoring"]]}}]}]}}})
+    return release, manifests
+
+
+def authorization_rules(i, namespaces):
+    rules = []
+    for entry in i["access_map"]:
+        rules.append({"from": [{"source": {"requestPrincipals": ["%s/*" % i["issuer"]]}}],
+                      "to": [{"operation": {"paths": list(entry["paths"]), "methods": list(entry["methods"])}}],
+                      "when": [{"key": "request.auth.claims[%s]" % i["groups_claim"], "values": list(entry["groups"])}]})
+    if i["api_key_paths"]:
+        # Machine clients without a token: the engine checks their API key (model_serving's Secret).
+        rules.append({"from": [{"source": {"notRequestPrincipals": ["*"]}}],
+                      "to": [{"operation": {"paths": list(i["api_key_paths"]), "methods": ["GET", "POST"]}}]})
+    if i["mesh_clients"]:
+        # Dify's own calls: inside the mesh, by their workload identity.
+        rules.append({"from": [{"source": {"namespaces": [namespaces[k] for k in i["mesh_clients"]]}}],
+                      "to": [{"operation": {"paths": ["/v1/*"]}}]})
+    return rules

@@ -82,8 +82,7 @@ RENDERS = {
 AGAIN = "prod-h100x8+variant"
 # Stages that render no Helm values for a render (the single H200 node has no RDMA fabric, and its model fits one
 # node: no LeaderWorkerSet controller).
-EMPTY_STAGES = {"h200x8-single": ("network_operator", "model_serving", "security"),
-                "prod": ("security",), "prod-h100x8": ("security",), "prod-h100x8+variant": ("security",)}
+EMPTY_STAGES = {"h200x8-single": ("network_operator", "model_serving")}
 
 
 def _command(inventory, render_dir, extra, mode, playbooks):

@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
+import chart_render
 import checks
-from conftest import BIN, REPO, rendered_files
+from conftest import BIN, REPO, releases, rendered_files
 
 sys.path.insert(0, os.path.join(REPO, "collections"))
 sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils"))
@@ -21,6 +22,9 @@ import netpol_eval as ne  # noqa: E402
 import test_k8s_security as unit  # noqa: E402  (the flow tables)
 
 INVENTORIES = ("prod", "prod-h100x8", "h200x8-single")
+# The example inventories name an OIDC issuer: the model API goes through the serving namespace's waypoint.
+NEEDED = unit.NEEDED + unit.OIDC_NEEDED
+DENIED = unit.DENIED + unit.OIDC_DENIED
 
 
 def objects(render_dir, stage):
@@ -50,7 +54,7 @@ def serving_pods(render_dir):
 def test_rendered_policies_meet_the_flow_table(renders, name):
     policies = [o for o in objects(renders[name], "security") if o["kind"] == "NetworkPolicy"]
     assert policies, "no NetworkPolicy rendered for %s" % name
-    assert ne.table_failures(policies, unit.NEEDED, unit.DENIED) == []
+    assert ne.table_failures(policies, NEEDED, DENIED) == []
 
 
 @pytest.mark.parametrize("name", INVENTORIES)
@@ -79,7 +83,7 @@ def test_removing_any_rendered_policy_breaks_the_table(renders):
              if checks.load_documents(p)[0]["kind"] == "NetworkPolicy"]
     policies = [checks.load_documents(p)[0] for p in paths]
     unneeded = [os.path.basename(path) for index, path in enumerate(paths)
-                if not ne.table_failures(policies[:index] + policies[index + 1:], unit.NEEDED, unit.DENIED)]
+                if not ne.table_failures(policies[:index] + policies[index + 1:], NEEDED, DENIED)]
     assert unneeded == []
 
 
@@ -98,3 +102,35 @@ def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
     assert "security_api_server_cidrs is empty" in output
     assert "security_tenant_namespaces names 'serving'" in output
     assert not os.path.exists(render_dir), "files were rendered although the input was refused"
+
+
+def _release_objects(render_dir, chart):
+    found = [(r, v) for stage, r, v in releases(render_dir) if stage == "security" and r["chart"] == chart]
+    assert len(found) == 1, found
+    return chart_render.render_release(*found[0])
+
+
+def test_oauth2_proxy_reads_our_secret_and_keeps_none_in_its_values(renders):
+    objects = _release_objects(renders["prod"], "oauth2-proxy")
+    assert not [o for o in objects if o["kind"] == "Secret"], "the chart rendered its own Secret from values"
+    deployment = [o for o in objects if o["kind"] == "Deployment"][0]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    refs = dict((e["name"], e["valueFrom"]["secretKeyRef"]) for e in container["env"] if "valueFrom" in e
+                and "secretKeyRef" in e["valueFrom"])
+    assert refs["OAUTH2_PROXY_CLIENT_SECRET"]["name"] == "oauth2-proxy-credentials"
+    assert refs["OAUTH2_PROXY_COOKIE_SECRET"]["name"] == "oauth2-proxy-credentials"
+    assert "--oidc-issuer-url=https://keycloak.example.internal/realms/privateai" in container["args"]
+    assert container["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+
+
+def test_istiod_runs_ambient_with_the_plugged_in_ca(renders):
+    objects = _release_objects(renders["prod"], "istiod")
+    deployment = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "istiod"][0]
+    volumes = dict((v["name"], v) for v in deployment["spec"]["template"]["spec"]["volumes"])
+    assert volumes["cacerts"]["secret"]["secretName"] == "cacerts"
+    env = dict((e["name"], e.get("value")) for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"])
+    assert env["PILOT_ENABLE_AMBIENT"] == "true"
+    assert env["DEFAULT_WORKLOAD_CERT_TTL"] == "24h"
+    ztunnel = _release_objects(renders["prod"], "ztunnel")
+    assert [o for o in ztunnel if o["kind"] == "DaemonSet"], "the ztunnel chart rendered no DaemonSet"

@@ -17,10 +17,12 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import authz_eval as az  # noqa: E402
 import netpol_eval as ne  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 API_SERVER = ["10.0.0.10/32"]
+ISSUER = "https://keycloak.example.internal/realms/privateai"
 
 
 def defaults(**overrides):
@@ -35,6 +37,8 @@ def defaults(**overrides):
             return re.search(r"default\('([^']*)'\)", value).group(1)
         return value
     settings = resolve(settings)
+    for name in ks.TASK_ONLY:
+        del settings[name]
     settings["security_api_server_cidrs"] = list(API_SERVER)
     settings.update(overrides)
     return settings
@@ -112,6 +116,9 @@ NEEDED = [
     ("model -> DNS", ENGINE, COREDNS, 53, "UDP"),
     ("weights Job -> DNS over TCP", WEIGHTS, COREDNS, 53, "TCP"),
     ("oauth2-proxy -> DNS", OAUTH2, COREDNS, 53, "UDP"),
+    ("kubelet probe of a model (ambient mesh)", ne.external("169.254.7.127"), ENGINE, 8000, "TCP"),
+    ("kubelet probe of Dify api (ambient mesh)", ne.external("169.254.7.127"), API, 5001, "TCP"),
+    ("kubelet probe of oauth2-proxy (ambient mesh)", ne.external("169.254.7.127"), OAUTH2, 4180, "TCP"),
     ("Dify worker -> plugin daemon", WORKER, DAEMON, 5002, "TCP"),
     ("Dify api -> ssrf proxy", API, SSRF, 3128, "TCP"),
     ("Dify worker -> ssrf proxy", WORKER, SSRF, 3128, "TCP"),
@@ -142,6 +149,7 @@ DENIED = [
     ("Prometheus -> Dify api", PROMETHEUS, API, 5001, "TCP"),
 ]
 TENANT_NEEDED = [("tenant pod -> its own namespace", TENANT_A, TENANT_A2, 5432, "TCP"),
+                 ("kubelet probe of a tenant pod (ambient mesh)", ne.external("169.254.7.127"), TENANT_A, 8080, "TCP"),
                  ("tenant pod -> DNS", TENANT_A, COREDNS, 53, "UDP"),
                  ("tenant-b pod -> its own namespace", TENANT_B, ne.pod("tenant-b", {"app": "db"}), 5432, "TCP"),
                  ("tenant-b pod -> DNS", TENANT_B, COREDNS, 53, "UDP")]
@@ -152,6 +160,44 @@ TENANT_DENIED = [("tenant -> tenant", TENANT_A, TENANT_B, 8080, "TCP"),
 TENANTS = ["tenant-a", "tenant-b"]
 
 
+WAYPOINT = ne.pod("serving", {"gateway.networking.k8s.io/gateway-name": "waypoint", "istio.io/gateway-name": "waypoint"},
+                  "the serving waypoint")
+ISTIOD = ne.pod("istio-system", {"app": "istiod", "istio": "pilot"}, "istiod")
+IDP = ne.external("10.0.0.20")
+# With the OIDC front: the model API through the serving waypoint, oauth2-proxy behind the ingress controller.
+OIDC_NEEDED = [
+    ("ingress -> oauth2-proxy", INGRESS, OAUTH2, 4180, "TCP"),
+    ("oauth2-proxy -> IdP", OAUTH2, IDP, 443, "TCP"),
+    ("Prometheus -> oauth2-proxy metrics", PROMETHEUS, OAUTH2, 44180, "TCP"),
+    ("Dify api -> waypoint (HBONE)", API, WAYPOINT, 15008, "TCP"),
+    ("Dify worker -> waypoint (HBONE)", WORKER, WAYPOINT, 15008, "TCP"),
+    ("Dify plugin daemon -> waypoint (HBONE)", DAEMON, WAYPOINT, 15008, "TCP"),
+    ("ingress -> waypoint (HBONE)", INGRESS, WAYPOINT, 15008, "TCP"),
+    ("waypoint -> model", WAYPOINT, ENGINE, 8000, "TCP"),
+    ("waypoint -> model (HBONE)", WAYPOINT, ENGINE, 15008, "TCP"),
+    ("waypoint -> istiod", WAYPOINT, ISTIOD, 15012, "TCP"),
+    ("Dify api -> model (HBONE)", API, ENGINE, 15008, "TCP"),
+]
+OIDC_DENIED = [
+    ("oauth2-proxy -> internet", OAUTH2, INTERNET, 443, "TCP"),
+    ("oauth2-proxy -> Dify database", OAUTH2, POSTGRES, 5432, "TCP"),
+    ("Dify web -> waypoint", WEB, WAYPOINT, 15008, "TCP"),
+    ("tenant -> waypoint", TENANT_A, WAYPOINT, 15008, "TCP"),
+]
+OIDC = {"security_oidc_issuer_url": ISSUER, "security_oidc_egress_cidrs": ["10.0.0.20/32"]}
+# (id, overrides, needed, denied)
+CONFIGS = [("plain", {}, NEEDED + TENANT_NEEDED, DENIED + TENANT_DENIED),
+           ("oidc", OIDC, NEEDED + TENANT_NEEDED + OIDC_NEEDED, DENIED + TENANT_DENIED + OIDC_DENIED)]
+
+
+@pytest.fixture(scope="module", params=CONFIGS, ids=[c[0] for c in CONFIGS])
+def config(request):
+    _id, overrides, needed, denied = request.param
+    result = ks.security_stage(defaults(security_tenant_namespaces=TENANTS, **overrides))
+    assert result["problems"] == [], result["problems"]
+    return policies(result), needed, denied
+
+
 @pytest.fixture(scope="module")
 def built():
     result = ks.security_stage(defaults(security_tenant_namespaces=TENANTS))
@@ -159,18 +205,27 @@ def built():
     return policies(result)
 
 
-def test_every_needed_flow_is_allowed_and_every_forbidden_one_denied(built):
-    assert ne.table_failures(built, NEEDED + TENANT_NEEDED, DENIED + TENANT_DENIED) == []
+def test_every_needed_flow_is_allowed_and_every_forbidden_one_denied(config):
+    built, needed, denied = config
+    assert ne.table_failures(built, needed, denied) == []
 
 
-def test_removing_any_one_policy_breaks_the_table(built):
+def test_removing_any_one_policy_breaks_the_table(config):
     """Every policy is needed: without it a needed flow is denied or a forbidden one allowed."""
+    built, needed, denied = config
     unneeded = []
     for index, policy in enumerate(built):
         rest = built[:index] + built[index + 1:]
-        if not ne.table_failures(rest, NEEDED + TENANT_NEEDED, DENIED + TENANT_DENIED):
+        if not ne.table_failures(rest, needed, denied):
             unneeded.append("%s/%s" % (policy["metadata"]["namespace"], policy["metadata"]["name"]))
     assert unneeded == []
+
+
+def test_without_the_mesh_no_hbone_port_is_open():
+    built = policies(ks.security_stage(defaults(security_mesh_enabled=False)))
+    assert ne.allowed(built, API, ENGINE, 8000)
+    assert not ne.allowed(built, API, ENGINE, 15008)
+    assert not ne.allowed(built, ne.external("169.254.7.127"), ENGINE, 8000)
 
 
 def test_without_policies_the_table_fails():
@@ -178,7 +233,8 @@ def test_without_policies_the_table_fails():
     assert len(ne.table_failures([], NEEDED, DENIED)) == len(DENIED)
     deny_all = [{"kind": "NetworkPolicy", "metadata": {"name": "d", "namespace": ns},
                  "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
-                for ns in ("dify", "serving", "kube-system", "rook-ceph", "ingress-nginx", "monitoring", "cnpg-system")]
+                for ns in ("dify", "serving", "privateai-security", "kube-system", "rook-ceph", "ingress-nginx", "monitoring",
+                           "cnpg-system")]
     assert len(ne.table_failures(deny_all, NEEDED, [])) == len(NEEDED)
 
 
@@ -191,11 +247,28 @@ def test_the_egress_the_site_opens_and_nothing_else():
     assert not ne.allowed(built, ENGINE, ne.external("10.40.0.7"), 443)
 
 
-def test_the_stage_namespace_is_restricted_and_default_denied(built):
-    result = ks.security_stage(defaults())
-    namespaces = [m["definition"] for m in result["stage"]["manifests"] if m["definition"]["kind"] == "Namespace"]
-    assert [n["metadata"]["name"] for n in namespaces] == ["privateai-security"]
-    assert namespaces[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+# (namespace, Pod Security level enforced, ambient, waypoint) with the mesh on and the OIDC front.
+NAMESPACES = [("dify", "baseline", True, False), ("serving", "privileged", True, True),
+              ("privateai-security", "restricted", True, False), ("ingress-nginx", None, True, False),
+              ("monitoring", None, True, False), ("cnpg-system", None, True, False),
+              ("istio-system", "privileged", False, False)]
+
+
+def test_namespace_labels_pod_security_mesh_and_waypoint():
+    result = ks.security_stage(defaults(security_oidc_issuer_url=ISSUER, security_oidc_egress_cidrs=["10.0.0.20/32"]))
+    namespaces = dict((m["definition"]["metadata"]["name"], m["definition"]["metadata"]["labels"])
+                      for m in result["stage"]["manifests"] if m["definition"]["kind"] == "Namespace")
+    assert sorted(namespaces) == sorted(n[0] for n in NAMESPACES)
+    for name, level, ambient, waypoint in NAMESPACES:
+        labels = namespaces[name]
+        assert labels.get("pod-security.kubernetes.io/enforce") == level, name
+        if level and name != "istio-system":
+            assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+        assert (labels.get("istio.io/dataplane-mode") == "ambient") == ambient, name
+        assert (labels.get("istio.io/use-waypoint") == "waypoint") == waypoint, name
+
+
+def test_stack_namespaces_are_default_denied(built):
     denied = sorted(p["metadata"]["namespace"] for p in built if p["metadata"]["name"] == "privateai-default-deny")
     assert denied == ["dify", "privateai-security", "serving"]
     isolated = sorted(p["metadata"]["namespace"] for p in built if p["metadata"]["name"] == "privateai-tenant-isolation")
@@ -256,3 +329,182 @@ def test_several_problems_come_at_once():
     result = ks.security_stage(defaults(security_api_server_cidrs=[], security_tenant_namespaces=["serving"],
                                         security_api_server_port=0))
     assert len(result["problems"]) == 3, result["problems"]
+
+
+# --------------------------------------------------------------------------------------------- identity
+
+
+def authz_objects(**overrides):
+    """The policies the serving waypoint applies (those targeting it, and the JWT check)."""
+    result = ks.security_stage(defaults(**dict(OIDC, **overrides)))
+    assert result["problems"] == [], result["problems"]
+    return [m["definition"] for m in result["stage"]["manifests"]
+            if m["definition"]["kind"] in ("RequestAuthentication", "AuthorizationPolicy")
+            and "targetRefs" in m["definition"]["spec"]]
+
+
+def engine_objects():
+    """The policies ztunnel applies to the engine pods (selector)."""
+    result = ks.security_stage(defaults(**OIDC))
+    return [m["definition"] for m in result["stage"]["manifests"]
+            if m["definition"]["kind"] == "AuthorizationPolicy" and "selector" in m["definition"]["spec"]]
+
+
+# (id, source namespace, allowed): a connection straight to an engine pod, past the waypoint.
+DIRECT = [("the waypoint", "serving", True), ("Prometheus", "monitoring", True), ("Dify api", "dify", False),
+          ("the ingress controller", "ingress-nginx", False), ("a tenant", "tenant-a", False)]
+
+
+@pytest.mark.parametrize("namespace,allowed", [c[1:] for c in DIRECT], ids=[c[0] for c in DIRECT])
+def test_engine_pods_take_only_the_waypoint_peers_and_prometheus(namespace, allowed):
+    req = az.request("POST", "/v1/chat/completions", source_namespace=namespace)
+    assert (az.decide(engine_objects(), req) == 200) == allowed
+
+
+def token(method, path, *groups, **kwargs):
+    return az.request(method, path, issuer=ISSUER, groups=groups, audience="privateai", **kwargs)
+
+
+# (id, request, status): the default access map of roles/security/defaults/main.yml.
+AUTHZ = [
+    ("ai-users chat", token("POST", "/v1/chat/completions", "ai-users"), 200),
+    ("ai-users embeddings", token("POST", "/v1/embeddings", "ai-users"), 200),
+    ("ai-users list models", token("GET", "/v1/models", "ai-users"), 200),
+    ("ai-users metrics", token("GET", "/metrics", "ai-users"), 403),
+    ("ai-users chat with GET", token("GET", "/v1/chat/completions", "ai-users"), 403),
+    ("ai-users an unlisted path", token("POST", "/v1/load_lora_adapter", "ai-users"), 403),
+    ("ai-admins metrics", token("GET", "/metrics", "ai-admins"), 200),
+    ("ai-admins health", token("GET", "/health", "ai-admins"), 200),
+    ("ai-admins chat", token("POST", "/v1/chat/completions", "ai-admins"), 200),
+    ("ai-admins an unlisted path", token("POST", "/v1/load_lora_adapter", "ai-admins"), 403),
+    ("no group", token("POST", "/v1/chat/completions"), 403),
+    ("another group", token("POST", "/v1/chat/completions", "finance"), 403),
+    ("a forged token", token("POST", "/v1/chat/completions", "ai-admins", valid=False), 401),
+    ("a token for another client", az.request("POST", "/v1/chat/completions", issuer=ISSUER, groups=["ai-users"],
+                                              audience="grafana"), 401),
+    # Not a token of ours: no principal, so only the API-key paths (where the engine then refuses it as a key).
+    ("another issuer's admin token on metrics", az.request("GET", "/metrics", issuer="https://evil.example",
+                                                           groups=["ai-admins"], audience="privateai"), 403),
+    ("machine client (API key) chat", az.request("POST", "/v1/chat/completions"), 200),
+    ("machine client (API key) metrics", az.request("GET", "/metrics"), 403),
+    ("machine client (API key) unlisted path", az.request("POST", "/v1/load_lora_adapter"), 403),
+    ("Dify inside the mesh", az.request("POST", "/v1/chat/completions", source_namespace="dify"), 200),
+    ("Dify inside the mesh, metrics", az.request("GET", "/metrics", source_namespace="dify"), 403),
+    ("a tenant inside the mesh, unlisted path", az.request("POST", "/v1/load_lora_adapter",
+                                                           source_namespace="tenant-a"), 403),
+]
+
+
+@pytest.mark.parametrize("req,status", [c[1:] for c in AUTHZ], ids=[c[0] for c in AUTHZ])
+def test_access_map_decides_each_request(req, status):
+    assert az.decide(authz_objects(), req) == status
+
+
+def test_without_rendered_policies_the_authz_table_fails():
+    """The evaluator: with no policy everything passes, so every 403 and 401 of the table would fail."""
+    failing = [c[0] for c in AUTHZ if az.decide([], c[1]) != c[2]]
+    assert len(failing) == len([c for c in AUTHZ if c[2] != 200])
+
+
+def test_access_map_is_the_one_variable():
+    custom = [{"groups": ["radiology"], "paths": ["/v1/chat/completions"], "methods": ["POST"]}]
+    objects = authz_objects(security_access_map=custom, security_api_key_paths=[], security_model_mesh_clients=[])
+    assert az.decide(objects, token("POST", "/v1/chat/completions", "radiology")) == 200
+    assert az.decide(objects, token("POST", "/v1/chat/completions", "ai-users")) == 403
+    assert az.decide(objects, az.request("POST", "/v1/chat/completions")) == 403
+    assert az.decide(objects, az.request("POST", "/v1/chat/completions", source_namespace="dify")) == 403
+
+
+def test_policies_target_the_serving_waypoint():
+    result = ks.security_stage(defaults(**OIDC))
+    by_kind = dict((m["definition"]["kind"], m["definition"]) for m in result["stage"]["manifests"]
+                   if m["definition"]["kind"] in ("Gateway", "RequestAuthentication", "AuthorizationPolicy")
+                   and m["definition"]["metadata"]["name"] != "privateai-model-engines-l4")
+    assert by_kind["Gateway"]["spec"]["gatewayClassName"] == "istio-waypoint"
+    for kind in ("RequestAuthentication", "AuthorizationPolicy"):
+        assert by_kind[kind]["metadata"]["namespace"] == "serving"
+        assert by_kind[kind]["spec"]["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway",
+                                                       "name": "waypoint"}]
+
+
+def test_oauth2_proxy_release_and_secret():
+    result = ks.security_stage(defaults(**OIDC), secrets={"client_secret": "s3cr3t-client", "cookie_secret": "c" * 32})
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "oauth2-proxy"][0]
+    args = release["values"]["extraArgs"]
+    assert "--oidc-issuer-url=%s" % ISSUER in args and "--allowed-group=ai-users" in args
+    assert release["values"]["config"]["existingSecret"] == "oauth2-proxy-credentials"
+    assert "s3cr3t-client" not in repr(release)
+    secret = [m for m in result["stage"]["manifests"] if m["definition"]["kind"] == "Secret"][0]
+    assert secret["secret"] is True
+    assert secret["definition"]["stringData"]["client-secret"] == "s3cr3t-client"
+    placeholder = [m for m in ks.security_stage(defaults(**OIDC))["stage"]["manifests"]
+                   if m["definition"]["kind"] == "Secret"][0]
+    assert placeholder["definition"]["stringData"]["client-secret"] == "not-rendered"
+
+
+def test_mesh_ca_is_an_intermediate_of_the_internal_ca_and_mtls_strict():
+    result = ks.security_stage(defaults())
+    manifests = [m["definition"] for m in result["stage"]["manifests"]]
+    certificate = [m for m in manifests if m["kind"] == "Certificate"][0]
+    assert certificate["metadata"]["namespace"] == "istio-system" and certificate["spec"]["secretName"] == "cacerts"
+    assert certificate["spec"]["isCA"] is True
+    assert certificate["spec"]["issuerRef"] == {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "privateai-ca"}
+    strict = sorted(m["metadata"]["namespace"] for m in manifests if m["kind"] == "PeerAuthentication"
+                    and m["spec"]["mtls"]["mode"] == "STRICT")
+    assert strict == ["dify", "istio-system", "privateai-security", "serving"]
+    assert [r["chart"] for r in result["stage"]["releases"]] == ["base", "istiod", "cni", "ztunnel"]
+    istiod = result["stage"]["releases"][1]["values"]
+    assert istiod["profile"] == "ambient" and istiod["env"]["DEFAULT_WORKLOAD_CERT_TTL"] == "24h"
+
+
+def test_mesh_mirror_reaches_every_chart():
+    result = ks.security_stage(defaults(security_mesh_image_registry="registry.example.internal:5000/istio",
+                                        security_mesh_image_pull_secrets=["mirror-login"]))
+    values = dict((r["chart"], r["values"]) for r in result["stage"]["releases"])
+    assert values["istiod"]["global"]["hub"] == "registry.example.internal:5000/istio"
+    assert values["cni"]["global"]["hub"] == "registry.example.internal:5000/istio"
+    assert values["ztunnel"]["hub"] == "registry.example.internal:5000/istio"
+    assert values["ztunnel"]["imagePullSecrets"] == ["mirror-login"]
+
+
+AUTH_BAD = [
+    ("issuer not https", {"security_oidc_issuer_url": "http://keycloak.example.internal/realms/p"},
+     ["security_oidc_issuer_url is 'http://keycloak.example.internal/realms/p': give the issuer's https:// URL"]),
+    ("issuer without the mesh", {"security_oidc_issuer_url": ISSUER, "security_mesh_enabled": False},
+     ["security_oidc_issuer_url is set but security_mesh_enabled is false"]),
+    ("path twice with different rules", {"security_oidc_issuer_url": ISSUER, "security_access_map": [
+        {"groups": ["ai-users"], "paths": ["/v1/chat/completions"], "methods": ["POST"]},
+        {"groups": ["ai-admins"], "paths": ["/v1/chat/completions", "/metrics"], "methods": ["POST", "GET"]}]},
+     ["security_access_map names path /v1/chat/completions twice with different rules (security_access_map[0]: "
+      "groups ai-users, methods POST; security_access_map[1]: groups ai-admins, methods GET, POST)"]),
+    ("bad method and path", {"security_oidc_issuer_url": ISSUER, "security_access_map": [
+        {"groups": ["ai-users"], "paths": ["v1/chat"], "methods": ["FETCH"]}]},
+     ["security_access_map[0].methods[0] is 'FETCH'", "security_access_map[0].paths[0] is 'v1/chat'"]),
+    ("no IdP egress", {"security_oidc_issuer_url": ISSUER}, ["security_oidc_egress_cidrs is empty"]),
+    ("mesh client not a namespace key", {"security_model_mesh_clients": ["difi"]},
+     ["security_model_mesh_clients[0] is 'difi'"]),
+    ("CA renewal longer than its life", {"security_mesh_ca_renew_before": "9000h"},
+     ["security_mesh_ca_renew_before is 9000h"]),
+    ("mesh mirror with a scheme", {"security_mesh_image_registry": "https://mirror"}, ["security_mesh_image_registry"]),
+    ("pod security level", {"security_pod_security": {"dify": "strict", "serving": "privileged",
+                                                      "security": "restricted"}},
+     ["security_pod_security.dify is 'strict'"]),
+]
+
+
+@pytest.mark.parametrize("overrides,expected", [c[1:] for c in AUTH_BAD], ids=[c[0] for c in AUTH_BAD])
+def test_bad_identity_and_mesh_input_is_refused(overrides, expected):
+    result = ks.security_stage(defaults(**overrides))
+    assert result["stage"] is None
+    text = "\n".join(result["problems"])
+    for part in expected:
+        assert part in text, text
+
+
+def test_client_secret_missing_is_refused_where_secrets_are_written_and_never_echoed():
+    result = ks.security_stage(defaults(**OIDC), require_secrets=True)
+    assert any("security_oidc_client_secret is empty" in p for p in result["problems"])
+    assert ks.security_stage(defaults(**OIDC))["problems"] == []
+    bad = ks.security_stage(defaults(security_oidc_client_secret="SENTINEL-LEAK\n", **OIDC))
+    assert any("security_oidc_client_secret has line breaks" in p for p in bad["problems"])
+    assert "SENTINEL-LEAK" not in repr(bad)
