@@ -29,6 +29,11 @@ options:
       C({client_secret, cookie_secret}) written into the oauth2-proxy credentials Secret (marked secret); without
       them it holds placeholders (a render that does not write secrets).
     type: dict
+  stack:
+    description: >-
+      The other stages' image settings (C(gpu_operator_image_registry), C(model_serving_vllm_image),
+      C(rook_ceph_image_registry), ... as set); C(security_image_registries) must admit every image they pull.
+    type: dict
   require_secrets:
     description: Refuse a missing OIDC client secret (apply mode, or a render that writes secrets).
     type: bool
@@ -60,12 +65,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform, k8s_security
 
 
-def security_stage(variables, secrets=None, require_secrets=False):
+def security_stage(variables, secrets=None, require_secrets=False, stack=None):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("security_stage: the input is %r, give the role's variables as a mapping" % (variables,))
     settings = k8s_platform.settings_of(variables, "security_", ignore=k8s_security.PUBLISHED + k8s_security.TASK_ONLY)
     return k8s_security.security_stage(settings, secrets=k8s_platform.plain(secrets) or None,
-                                       require_secrets=bool(require_secrets))
+                                       require_secrets=bool(require_secrets),
+                                       stack_images=k8s_security.stack_images(k8s_platform.plain(stack or {}), settings))
 
 
 class FilterModule(object):

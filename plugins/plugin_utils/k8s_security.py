@@ -409,11 +409,13 @@ PSA_REASONS = {
 }
 
 
-def security_stage(settings, secrets=None, require_secrets=False):
+def security_stage(settings, secrets=None, require_secrets=False, stack_images=None):
     """Every problem of the security settings at once, and the stage built from the converted values.
 
     ``secrets`` ({client_secret, cookie_secret}) are written into the oauth2-proxy credentials Secret (marked secret)
-    when given; without them it holds placeholders (a render that does not write secrets)."""
+    when given; without them it holds placeholders (a render that does not write secrets). ``stack_images``
+    ([{source, image}]) are the images (or registry prefixes) the stack's stages pull, which the image allowlist must
+    admit."""
     reader = v.Reader(dict(settings))
     enabled = reader.read("security_enabled", v.to_bool)
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
@@ -424,6 +426,7 @@ def security_stage(settings, secrets=None, require_secrets=False):
     identity = read_identity(reader, mesh["enabled"], require_secrets)
     network = read_network(reader, identity["enabled"])
     psa = _pod_security(reader)
+    images = read_image_policy(reader, stack_images)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
@@ -451,6 +454,10 @@ def security_stage(settings, secrets=None, require_secrets=False):
     else:
         out["warnings"].append("security_oidc_issuer_url is empty: no single sign-on in front of the Dify console and "
                                "the model API, which keeps only its API key")
+    if images["registries"]:
+        manifests += build_image_policy(images)
+    else:
+        out["warnings"].append("security_image_registries is empty: pods may run images from any registry")
     if network["network_policies"]:
         manifests += build_network(network, mesh["enabled"], identity["enabled"])
     else:
@@ -828,3 +835,125 @@ def authorization_rules(i, namespaces):
         rules.append({"from": [{"source": {"namespaces": [namespaces[k] for k in i["mesh_clients"]]}}],
                       "to": [{"operation": {"paths": ["/v1/*"]}}]})
     return rules
+
+
+# --------------------------------------------------------------------------------------------- image policy
+
+def _prefix_admits(prefix, image):
+    """Whether an allowlist entry (registry[/path]) admits an image reference: the reference starts with it and '/'."""
+    return image.startswith(prefix.rstrip("/") + "/")
+
+
+def _admits(prefix, item):
+    """Whether an allowlist entry admits every image of a stack item: a registry[/path] the stage pulls below
+    (kind registry), or a repository or a full image reference (kinds repository, image)."""
+    if item.get("kind") == "registry":
+        return item["image"].rstrip("/") == prefix or _prefix_admits(prefix, item["image"])
+    return _prefix_admits(prefix, item["image"])
+
+
+def read_image_policy(reader, stack_images):
+    """The allowlist, checked against the images the stack's stages pull (``stack_images``: [{source, image}], each
+    image a reference or a registry[/path] prefix)."""
+    s = {"registries": [], "exempt": []}
+    for index, item in enumerate(reader.read("security_image_registries", v.to_list) or []):
+        problems = v.check_registry("security_image_registries[%d]" % index, item)
+        if not problems and ("'" in item or "\\\\" in item):
+            problems = ["security_image_registries[%d] is %s: give host[:port][/path]" % (index, v.describe(item))]
+        reader.add(problems)
+        if not problems:
+            s["registries"].append(item.rstrip("/"))
+    for index, item in enumerate(reader.read("security_image_policy_exempt_namespaces", v.to_list) or []):
+        problems = v.check_dns_label("security_image_policy_exempt_namespaces[%d]" % index, item)
+        reader.add(problems)
+        if not problems:
+            s["exempt"].append(item)
+    if s["registries"]:
+        blocked = [item for item in stack_images or []
+                   if isinstance(item, dict) and item.get("image") and not any(_admits(p, item) for p in s["registries"])]
+        if blocked:
+            reader.add(["security_image_registries is [%s]: it would block the stack's own images: %s. Add those "
+                        "registries, or mirror the images into one of the listed registries and set the variables named"
+                        % (", ".join(s["registries"]),
+                           "; ".join("%s (%s)" % (b["image"], b["source"]) for b in blocked))])
+    return s
+
+
+def build_image_policy(s):
+    quoted = ", ".join("'%s/'" % p for p in s["registries"])
+    check = "[%s].exists(p, c.image.startsWith(p))" % quoted
+
+    def each(field):
+        return "!has(object.spec.%s) || object.spec.%s.all(c, %s)" % (field, field, check)
+    message = "images must come from the internal registries: %s" % ", ".join(s["registries"])
+    policy = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+              "metadata": {"name": "privateai-image-registries", "labels": dict(kp.LABELS)},
+              "spec": {"failurePolicy": "Fail",
+                       "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                                                               "operations": ["CREATE", "UPDATE"],
+                                                               "resources": ["pods", "pods/ephemeralcontainers"]}]},
+                       "validations": [{"expression": each(field), "message": message}
+                                       for field in ("containers", "initContainers", "ephemeralContainers")]}}
+    binding = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+               "metadata": {"name": "privateai-image-registries", "labels": dict(kp.LABELS)},
+               "spec": {"policyName": "privateai-image-registries", "validationActions": ["Deny"]}}
+    if s["exempt"]:
+        binding["spec"]["matchResources"] = {"namespaceSelector": {"matchExpressions": [
+            {"key": NAMESPACE_LABEL, "operator": "NotIn", "values": list(s["exempt"])}]}}
+    return [{"phase": "post", "description": "pods may only run images of the internal registries", "definition": policy},
+            {"phase": "post", "description": "binds the image policy cluster-wide (but the exempt namespaces)",
+             "definition": binding}]
+
+
+# The other stages' image settings the allowlist is checked against (their names as the roles define them).
+STACK_IMAGE_VARIABLES = (
+    "gpu_operator_enabled", "gpu_operator_image_registry", "gpu_operator_nfd_image_repository",
+    "network_operator_enabled", "network_operator_image_registry", "cert_manager_enabled", "cert_manager_image_registry",
+    "model_serving_enabled", "model_serving_image_registry", "model_serving_vllm_image", "model_serving_sglang_image",
+    "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository")
+ROOK_UPSTREAM = ("docker.io/rook", "quay.io/cephcsi", "quay.io/csiaddons", "registry.k8s.io/sig-storage")
+
+
+def _on(values, name):
+    value = values.get(name, True)
+    return value not in (False, "false", "False", "no", "0", 0)
+
+
+def stack_images(values, settings):
+    """[{source, image, kind}]: the images (kind image), repositories or registry prefixes each stage pulls, from its variables (``values``, those
+    of STACK_IMAGE_VARIABLES that are set) and this role's ``settings``. A stage whose variables are absent is
+    skipped."""
+    values = dict((k, item) for k, item in (values or {}).items()
+                  if k in STACK_IMAGE_VARIABLES and not (isinstance(item, str) and "{{" in item))
+    out = []
+
+    def add(source, image, kind="registry"):
+        if isinstance(image, str) and image:
+            out.append({"source": source, "image": image, "kind": kind})
+    if "gpu_operator_image_registry" in values and _on(values, "gpu_operator_enabled"):
+        add("gpu_operator_image_registry", values["gpu_operator_image_registry"])
+        add("gpu_operator_nfd_image_repository", values.get("gpu_operator_nfd_image_repository"), "repository")
+    if "network_operator_image_registry" in values and _on(values, "network_operator_enabled"):
+        add("network_operator_image_registry", values["network_operator_image_registry"])
+    if "cert_manager_image_registry" in values and _on(values, "cert_manager_enabled"):
+        add("cert_manager_image_registry", values["cert_manager_image_registry"])
+    if _on(values, "model_serving_enabled"):
+        if values.get("model_serving_image_registry"):
+            add("model_serving_image_registry", values["model_serving_image_registry"])
+        else:
+            add("model_serving_vllm_image", values.get("model_serving_vllm_image"), "image")
+            add("model_serving_sglang_image", values.get("model_serving_sglang_image"), "image")
+        add("model_serving_lws_image_registry", values.get("model_serving_lws_image_registry"))
+    if "rook_ceph_image_registry" in values and _on(values, "rook_ceph_enabled"):
+        if values["rook_ceph_image_registry"]:
+            add("rook_ceph_image_registry", values["rook_ceph_image_registry"])
+        else:
+            for prefix in ROOK_UPSTREAM:
+                add("rook_ceph_image_registry (empty: upstream)", prefix)
+            add("rook_ceph_ceph_image_repository", values.get("rook_ceph_ceph_image_repository"), "repository")
+    if _on(settings, "security_mesh_enabled"):
+        add("security_mesh_image_registry", settings.get("security_mesh_image_registry") or "registry.istio.io/release")
+    if settings.get("security_oidc_issuer_url"):
+        add("security_oauth2_proxy_image_registry",
+            settings.get("security_oauth2_proxy_image_registry") or "quay.io/oauth2-proxy")
+    return out

@@ -6,10 +6,12 @@ evaluated as Kubernetes defines them against the flow table, with the serving po
 stage's own rendered objects."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 import chart_render
 import checks
@@ -20,6 +22,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils"
 
 import netpol_eval as ne  # noqa: E402
 import test_k8s_security as unit  # noqa: E402  (the flow tables)
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_security  # noqa: E402
 
 INVENTORIES = ("prod", "prod-h100x8", "h200x8-single")
 # The example inventories name an OIDC issuer: the model API goes through the serving namespace's waypoint.
@@ -134,3 +138,74 @@ def test_istiod_runs_ambient_with_the_plugged_in_ca(renders):
     assert env["DEFAULT_WORKLOAD_CERT_TTL"] == "24h"
     ztunnel = _release_objects(renders["prod"], "ztunnel")
     assert [o for o in ztunnel if o["kind"] == "DaemonSet"], "the ztunnel chart rendered no DaemonSet"
+
+
+def _role_defaults(role):
+    with open(os.path.join(REPO, "roles", role, "defaults", "main.yml")) as handle:
+        values = yaml.safe_load(handle)
+    return dict((k, v) for k, v in values.items() if k in k8s_security.STACK_IMAGE_VARIABLES and "{{" not in str(v))
+
+
+def _image_fields(node, out):
+    """Image references custom resources carry (CephCluster's Ceph image): any 'image' field naming a registry."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "image" and isinstance(value, str) and "." in value.split("/", 1)[0] and "/" in value:
+                out.add(value)
+            else:
+                _image_fields(value, out)
+    elif isinstance(node, list):
+        for item in node:
+            _image_fields(item, out)
+
+
+def _images(objects):
+    out = set()
+    for obj in objects:
+        _image_fields(obj.get("spec"), out)
+    for obj in objects:
+        spec = obj.get("spec") or {}
+        for template in (spec.get("template"), (spec.get("jobTemplate") or {}).get("spec", {}).get("template"), {"spec": spec}):
+            pod = (template or {}).get("spec") or {}
+            for field in ("containers", "initContainers"):
+                for container in pod.get(field) or []:
+                    if isinstance(container, dict) and isinstance(container.get("image"), str):
+                        out.add(container["image"])
+    return out
+
+
+def _vap_prefixes(policy):
+    return re.findall(r"'([^']+)'", policy["spec"]["validations"][0]["expression"])
+
+
+def test_image_allowlist_admits_every_image_the_stages_render_through_their_charts(renders):
+    """The allowlist built from the stages' image variables (what the bad-input check compares with) admits every
+    image the real charts and manifests of a render run; one registry short and the check names what it would block."""
+    render_dir = renders["prod-h100x8"]
+    rendered = set()
+    for stage, release, values in releases(render_dir):
+        rendered |= _images(chart_render.render_release(release, values))
+    for stage in os.listdir(render_dir):
+        rendered |= _images(objects(render_dir, stage))
+    stack = {}
+    for role in ("gpu_operator", "network_operator", "cert_manager", "model_serving", "rook_ceph"):
+        stack.update(_role_defaults(role))
+    settings = dict(unit.defaults(), **unit.OIDC)
+    # A full image reference (docker.io/vllm/vllm-openai:v0.11.0) is admitted by its repository's parent path.
+    prefixes = sorted(set(item["image"] if item["kind"] == "registry" else item["image"].rsplit("/", 1)[0]
+                          for item in k8s_security.stack_images(stack, settings)))
+    result = k8s_security.security_stage(dict(settings, security_image_registries=prefixes),
+                                         stack_images=k8s_security.stack_images(stack, settings))
+    assert result["problems"] == []
+    policy = [m["definition"] for m in result["stage"]["manifests"]
+              if m["definition"]["kind"] == "ValidatingAdmissionPolicy"][0]
+    assert checks.validate_manifest(policy) == []
+    admitted = _vap_prefixes(policy)
+    # Images the charts pull that are not ours to mirror list: none may be outside the allowlist.
+    refused = sorted(i for i in rendered if not any(i.startswith(p) for p in admitted))
+    assert refused == [], "images the stages run that the policy would refuse"
+    short = k8s_security.security_stage(dict(settings, security_image_registries=[p for p in prefixes
+                                                                                 if "istio" not in p]),
+                                        stack_images=k8s_security.stack_images(stack, settings))
+    assert any("would block the stack's own images: registry.istio.io/release (security_mesh_image_registry)" in p
+               for p in short["problems"]), short["problems"]

@@ -508,3 +508,64 @@ def test_client_secret_missing_is_refused_where_secrets_are_written_and_never_ec
     bad = ks.security_stage(defaults(security_oidc_client_secret="SENTINEL-LEAK\n", **OIDC))
     assert any("security_oidc_client_secret has line breaks" in p for p in bad["problems"])
     assert "SENTINEL-LEAK" not in repr(bad)
+
+
+# --------------------------------------------------------------------------------------------- image policy
+
+MIRROR = "registry.example.internal:5000"
+STACK = {"gpu_operator_image_registry": MIRROR + "/nvcr.io", "gpu_operator_nfd_image_repository":
+         "registry.k8s.io/nfd/node-feature-discovery", "model_serving_image_registry": MIRROR,
+         "model_serving_lws_image_registry": MIRROR, "rook_ceph_image_registry": "",
+         "rook_ceph_ceph_image_repository": "quay.io/ceph/ceph", "rook_ceph_enabled": True}
+
+
+def _cel_admits(policy, image):
+    """The policy's CEL check of one container, as CEL evaluates it: one of the listed prefixes starts the image."""
+    prefixes = re.findall(r"'([^']+)'", policy["spec"]["validations"][0]["expression"])
+    return any(image.startswith(p) for p in prefixes)
+
+
+def test_image_policy_admits_the_listed_registries_only():
+    settings = defaults(security_image_registries=[MIRROR], security_mesh_image_registry=MIRROR + "/istio")
+    result = ks.security_stage(settings, stack_images=ks.stack_images(dict(STACK, rook_ceph_enabled=False,
+                                                                           gpu_operator_nfd_image_repository=MIRROR + "/nfd"),
+                                                                      settings))
+    assert result["problems"] == []
+    kinds = dict((m["definition"]["kind"], m["definition"]) for m in result["stage"]["manifests"])
+    policy, binding = kinds["ValidatingAdmissionPolicy"], kinds["ValidatingAdmissionPolicyBinding"]
+    assert _cel_admits(policy, MIRROR + "/vllm/vllm-openai:v0.11.0")
+    assert not _cel_admits(policy, "docker.io/vllm/vllm-openai:v0.11.0")
+    assert not _cel_admits(policy, MIRROR + ".evil.example/x:1")
+    assert [v["expression"].split(" || ")[0] for v in policy["spec"]["validations"]] == [
+        "!has(object.spec.containers)", "!has(object.spec.initContainers)", "!has(object.spec.ephemeralContainers)"]
+    assert binding["spec"]["validationActions"] == ["Deny"]
+    exempt = binding["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]
+    assert exempt["operator"] == "NotIn" and "kube-system" in exempt["values"]
+
+
+def test_an_allowlist_that_blocks_the_stack_is_refused_naming_each_image():
+    settings = defaults(security_image_registries=[MIRROR])
+    result = ks.security_stage(settings, stack_images=ks.stack_images(STACK, settings))
+    assert result["stage"] is None
+    text = "\n".join(result["problems"])
+    assert "security_image_registries is [%s]: it would block the stack's own images" % MIRROR in text
+    for blocked in ("registry.k8s.io/nfd/node-feature-discovery (gpu_operator_nfd_image_repository)",
+                    "docker.io/rook (rook_ceph_image_registry (empty: upstream))",
+                    "quay.io/ceph/ceph (rook_ceph_ceph_image_repository)",
+                    "registry.istio.io/release (security_mesh_image_registry)"):
+        assert blocked in text
+    for admitted in ("gpu_operator_image_registry)", "model_serving_image_registry)"):
+        assert admitted not in text
+
+
+def test_a_repository_is_admitted_by_its_parent_path_not_by_itself():
+    settings = defaults(security_image_registries=["quay.io/ceph/ceph"], security_mesh_enabled=False)
+    stack = {"rook_ceph_image_registry": "", "rook_ceph_ceph_image_repository": "quay.io/ceph/ceph"}
+    result = ks.security_stage(settings, stack_images=ks.stack_images(stack, settings))
+    assert any("quay.io/ceph/ceph (rook_ceph_ceph_image_repository)" in p for p in result["problems"])
+
+
+def test_no_allowlist_no_policy_and_a_warning():
+    result = ks.security_stage(defaults())
+    assert not [m for m in result["stage"]["manifests"] if "Admission" in m["definition"]["kind"]]
+    assert any("security_image_registries is empty" in w for w in result["warnings"])
