@@ -209,3 +209,35 @@ def test_image_allowlist_admits_every_image_the_stages_render_through_their_char
                                         stack_images=k8s_security.stack_images(stack, settings))
     assert any("would block the stack's own images: registry.istio.io/release (security_mesh_image_registry)" in p
                for p in short["problems"]), short["problems"]
+
+
+def test_secret_sentinels_appear_only_in_the_secret_file(tmp_path):
+    """A render that writes secrets (privateai_render_secrets), with known sentinel values for the OIDC client secret
+    and the cookie secret, run verbose: Ansible's output and every rendered file but the Secret hold neither."""
+    client, cookie = "SENTINEL-OIDC-CLIENT-7f3a9c", "SENTINELCOOKIE0123456789abcdefgh"
+    cookie_file = tmp_path / "credentials" / "oauth2-proxy-cookie-secret"
+    cookie_file.parent.mkdir()
+    cookie_file.write_text(cookie + "\n")
+    cookie_file.chmod(0o600)
+    render_dir = str(tmp_path / "render")
+    command = [os.path.join(BIN, "ansible-playbook"), "-v", os.path.join(REPO, "playbooks", "security.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod"), "-e", "privateai_k8s_mode=render",
+               "-e", "privateai_render_secrets=true", "-e", "privateai_render_dir=" + render_dir,
+               "-e", "security_oauth2_proxy_cookie_secret_file=%s" % cookie_file,
+               "-e", "security_oidc_client_secret=%s" % client]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert client not in output and cookie not in output
+    holders = []
+    for base, _dirs, files in os.walk(render_dir):
+        for name in files:
+            path = os.path.join(base, name)
+            with open(path) as handle:
+                text = handle.read()
+            if client in text or cookie in text:
+                holders.append((os.path.relpath(path, render_dir), oct(os.stat(path).st_mode & 0o777)))
+    assert holders == [("security/manifests/09-secret-oauth2-proxy-credentials.yaml", "0o600")]
+    assert oct(cookie_file.stat().st_mode & 0o777) == "0o600"
