@@ -25,6 +25,7 @@ import copy
 import os
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 PUBLISHED = ("security_k8s_stage", "security_outputs")
@@ -421,12 +422,15 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
     if not enabled:
         out["stage"] = {"name": STAGE, "releases": [], "manifests": []}
+        out["installer_files"] = {}
+        out["installer_texts"] = {}
         return out
     mesh = read_mesh(reader)
     identity = read_identity(reader, mesh["enabled"], require_secrets)
     network = read_network(reader, identity["enabled"])
     psa = _pod_security(reader)
     images = read_image_policy(reader, stack_images)
+    installer = read_installer(reader)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
@@ -472,6 +476,11 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
                                           "response_headers": ["Authorization", "X-Auth-Request-User",
                                                                "X-Auth-Request-Email", "X-Auth-Request-Groups"]}
     out["identity"] = identity["enabled"]
+    out["installer_files"] = installer_files(installer, network["namespaces"])
+    out["installer_texts"] = dict((name, k8s_render.dump_yaml(data, INSTALLER_HEADER % name))
+                                  for name, data in out["installer_files"].items())
+    out["host_check"] = {"audit_policy_path": installer["audit_policy_path"] if installer["audit_policy"] else "",
+                         "encryption_config_path": installer["encryption_config_path"] if installer["kms"] else ""}
     return out
 
 
@@ -956,4 +965,83 @@ def stack_images(values, settings):
     if settings.get("security_oidc_issuer_url"):
         add("security_oauth2_proxy_image_registry",
             settings.get("security_oauth2_proxy_image_registry") or "quay.io/oauth2-proxy")
+    return out
+
+
+# --------------------------------------------------------------------------------------------- installer files
+
+KMS_KEYS = ("name", "endpoint", "timeout", "credentials_file")
+INSTALLER_HEADER = ("# Rendered by privateai.deepseek_dify (stage security): %s for the site's Kubernetes installer\n"
+                    "# (docs/security.md: Kubespray and RKE2 variables). Change the inventory and render again.\n")
+
+
+def read_installer(reader):
+    s = {"audit_policy": reader.read("security_audit_policy", v.to_bool)}
+    s["audit_policy_path"] = reader.read("security_audit_policy_path", v.to_str)
+    s["encryption_config_path"] = reader.read("security_encryption_config_path", v.to_str)
+    for name in ("audit_policy_path", "encryption_config_path"):
+        if s[name] is not None and v.plain_path(s[name]) is not None:
+            reader.add(["security_%s is '%s': give an absolute path on the control-plane nodes, such as %s"
+                        % (name, s[name], "/etc/kubernetes/audit-policy.yaml")])
+    kms = reader.read("security_kms", v.to_dict)
+    s["kms"] = None
+    if kms:
+        problems = v.unknown_keys("security_kms", kms, KMS_KEYS)
+        endpoint = kms.get("endpoint")
+        if not isinstance(endpoint, str) or not endpoint.startswith("unix:///") or v.plain_path(endpoint[len("unix://"):]):
+            problems.append("security_kms.endpoint is %s: give the KMS v2 plugin's socket, such as "
+                            "unix:///var/run/kmsplugin/socket.sock" % v.describe(endpoint))
+        problems += v.check_dns_label("security_kms.name", kms.get("name"))
+        if "timeout" in kms:
+            problems += v.check_go_duration("security_kms.timeout", kms["timeout"])
+        credentials = kms.get("credentials_file")
+        if not credentials:
+            problems.append("security_kms.credentials_file is %s: the KMS plugin at %s needs its credentials (a token "
+                            "or key file on the control-plane nodes, such as /etc/kubernetes/kms/vault-token); give "
+                            "its path" % (v.describe(credentials), endpoint))
+        elif v.plain_path(credentials) is not None:
+            problems.append("security_kms.credentials_file is %s: give an absolute path on the control-plane nodes"
+                            % v.describe(credentials))
+        reader.add(problems)
+        s["kms"] = None if problems else dict(kms)
+    return s
+
+
+def audit_policy(namespaces):
+    """The API server's audit Policy: who did what, never the bodies of Secrets, ConfigMaps or token reviews."""
+    stack = sorted(set(namespaces[k] for k in ("dify", "serving", "security", "mesh")))
+    return {"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"], "rules": [
+        {"level": "None", "users": ["system:kube-proxy"], "verbs": ["watch"],
+         "resources": [{"group": "", "resources": ["endpoints", "services", "services/status"]}]},
+        {"level": "None", "nonResourceURLs": ["/healthz*", "/livez*", "/readyz*", "/version", "/metrics"]},
+        {"level": "None", "resources": [{"group": "", "resources": ["events"]},
+                                        {"group": "coordination.k8s.io", "resources": ["leases"]}]},
+        # Bodies of these hold secrets: who and when only.
+        {"level": "Metadata", "resources": [{"group": "", "resources": ["secrets", "configmaps", "serviceaccounts/token"]},
+                                            {"group": "authentication.k8s.io", "resources": ["tokenreviews"]}]},
+        {"level": "RequestResponse", "verbs": ["create", "update", "patch", "delete", "deletecollection"],
+         "resources": [{"group": "rbac.authorization.k8s.io"},
+                       {"group": "admissionregistration.k8s.io"},
+                       {"group": "networking.k8s.io", "resources": ["networkpolicies"]},
+                       {"group": "security.istio.io"}]},
+        {"level": "Request", "verbs": ["create", "update", "patch", "delete", "deletecollection"], "namespaces": stack},
+        {"level": "Metadata"},
+    ]}
+
+
+def encryption_config(kms):
+    provider = {"apiVersion": "v2", "name": kms["name"], "endpoint": kms["endpoint"],
+                "timeout": kms.get("timeout", "3s")}
+    return {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration", "resources": [
+        # identity last: Secrets written before encryption was on stay readable until rewritten.
+        {"resources": ["secrets"], "providers": [{"kms": provider}, {"identity": {}}]}]}
+
+
+def installer_files(s, namespaces):
+    """{file name: data} the site's Kubernetes installer takes (Kubespray or RKE2 variables in docs/security.md)."""
+    out = {}
+    if s["audit_policy"]:
+        out["audit-policy.yaml"] = audit_policy(namespaces)
+    if s["kms"]:
+        out["encryption-config.yaml"] = encryption_config(s["kms"])
     return out

@@ -569,3 +569,64 @@ def test_no_allowlist_no_policy_and_a_warning():
     result = ks.security_stage(defaults())
     assert not [m for m in result["stage"]["manifests"] if "Admission" in m["definition"]["kind"]]
     assert any("security_image_registries is empty" in w for w in result["warnings"])
+
+
+# --------------------------------------------------------------------------------------------- installer files
+
+KMS = {"name": "vault-kms", "endpoint": "unix:///var/run/kmsplugin/socket.sock", "timeout": "3s",
+       "credentials_file": "/etc/kubernetes/kms/vault-token"}
+
+
+def test_audit_policy_keeps_secret_bodies_out():
+    files = ks.security_stage(defaults())["installer_files"]
+    policy = files["audit-policy.yaml"]
+    assert policy["kind"] == "Policy" and policy["omitStages"] == ["RequestReceived"]
+    secrets_rule = [r for r in policy["rules"] if any("secrets" in res.get("resources", []) for res in r.get("resources", []))]
+    assert [r["level"] for r in secrets_rule] == ["Metadata"]
+    # The first matching rule decides: no earlier rule logs Secrets at Request or RequestResponse.
+    index = policy["rules"].index(secrets_rule[0])
+    assert all(r["level"] == "None" for r in policy["rules"][:index])
+    assert policy["rules"][-1] == {"level": "Metadata"}
+    assert "encryption-config.yaml" not in files
+
+
+def test_kms_v2_encryption_config():
+    files = ks.security_stage(defaults(security_kms=KMS))["installer_files"]
+    config = files["encryption-config.yaml"]
+    providers = config["resources"][0]["providers"]
+    assert config["resources"][0]["resources"] == ["secrets"]
+    assert providers[0]["kms"] == {"apiVersion": "v2", "name": "vault-kms", "endpoint": KMS["endpoint"], "timeout": "3s"}
+    assert providers[-1] == {"identity": {}}
+    assert "vault-token" not in repr(config)
+
+
+KMS_BAD = [
+    ("endpoint without credentials", dict(KMS, credentials_file=""), ["security_kms.credentials_file is ''"]),
+    ("endpoint not a socket", dict(KMS, endpoint="https://vault:8200"), ["security_kms.endpoint is 'https://vault:8200'"]),
+    ("unknown key", dict(KMS, token="x"), ["security_kms: unknown key 'token'"]),
+    ("bad timeout", dict(KMS, timeout="3 seconds"), ["security_kms.timeout is '3 seconds'"]),
+]
+
+
+@pytest.mark.parametrize("kms,expected", [c[1:] for c in KMS_BAD], ids=[c[0] for c in KMS_BAD])
+def test_bad_kms_is_refused(kms, expected):
+    result = ks.security_stage(defaults(security_kms=kms))
+    assert result["stage"] is None
+    text = "\n".join(result["problems"])
+    for part in expected:
+        assert part in text, text
+
+
+def test_the_four_bad_inputs_of_the_issue_come_at_once():
+    """An OIDC issuer not https, a path twice with different rules, an allowlist blocking the stack's images, a KMS
+    endpoint without credentials: all named in one answer."""
+    settings = defaults(security_oidc_issuer_url="http://kc.example.internal", security_oidc_egress_cidrs=["10.0.0.20/32"],
+                        security_access_map=[{"groups": ["a"], "paths": ["/x"], "methods": ["GET"]},
+                                             {"groups": ["b"], "paths": ["/x"], "methods": ["GET"]}],
+                        security_image_registries=[MIRROR], security_kms=dict(KMS, credentials_file=""))
+    result = ks.security_stage(settings, stack_images=ks.stack_images(STACK, settings))
+    text = "\n".join(result["problems"])
+    for part in ("security_oidc_issuer_url is 'http://kc.example.internal'", "names path /x twice",
+                 "security_image_registries is [%s]: it would block" % MIRROR, "security_kms.credentials_file is ''"):
+        assert part in text, text
+    assert len(result["problems"]) == 4, result["problems"]
