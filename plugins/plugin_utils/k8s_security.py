@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import copy
 import os
+import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
@@ -35,7 +36,7 @@ STAGE = "security"
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 # The namespaces a flow can name (keys of security_namespaces) and those the stage default-denies.
-NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg", "mesh")
+NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg", "mesh", "logging")
 OWNED = ("dify", "serving", "security")
 # Pod Security levels are per namespace: security_pod_security.
 
@@ -431,6 +432,7 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     psa = _pod_security(reader)
     images = read_image_policy(reader, stack_images)
     installer = read_installer(reader)
+    audit = read_audit_logs(reader)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
@@ -458,6 +460,14 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     else:
         out["warnings"].append("security_oidc_issuer_url is empty: no single sign-on in front of the Dify console and "
                                "the model API, which keeps only its API key")
+    if audit["sink"]:
+        release, audit_manifests, out["fluent_bit"] = build_audit_logs(audit, network["namespaces"],
+                                                                        network["namespaces"]["logging"])
+        releases.append(release)
+        manifests += audit_manifests
+    else:
+        out["warnings"].append("security_audit_sink is empty: container logs, the API server's audit log and the "
+                               "serving access logs are not shipped to a SIEM")
     if images["registries"]:
         manifests += build_image_policy(images)
     else:
@@ -962,6 +972,9 @@ def stack_images(values, settings):
             add("rook_ceph_ceph_image_repository", values.get("rook_ceph_ceph_image_repository"), "repository")
     if _on(settings, "security_mesh_enabled"):
         add("security_mesh_image_registry", settings.get("security_mesh_image_registry") or "registry.istio.io/release")
+    if settings.get("security_audit_sink"):
+        add("security_fluent_bit_image_registry", (settings.get("security_fluent_bit_image_registry") or "cr.fluentbit.io")
+            + "/fluent/fluent-bit", "repository")
     if settings.get("security_oidc_issuer_url"):
         add("security_oauth2_proxy_image_registry",
             settings.get("security_oauth2_proxy_image_registry") or "quay.io/oauth2-proxy")
@@ -1045,3 +1058,147 @@ def installer_files(s, namespaces):
     if s["kms"]:
         out["encryption-config.yaml"] = encryption_config(s["kms"])
     return out
+
+
+# --------------------------------------------------------------------------------------------- audit logs
+
+SINK_KEYS = ("type", "host", "port", "index", "tls_verify", "user", "password_secret", "ca_secret")
+SINK_TYPES = ("opensearch", "elasticsearch", "syslog")
+BUFFER_DIR = "/var/lib/fluent-bit/buffer"
+# Lines of the engines' logs that carry prompt text (vLLM's request logging).
+PROMPT_LINES = r"(Received request|prompt: |prompt_token_ids)"
+
+
+def read_audit_logs(reader):
+    s = {"sink": None}
+    sink = reader.read("security_audit_sink", v.to_dict)
+    s["log_prompts"] = reader.read("security_audit_log_prompts", v.to_bool)
+    s["apiserver_log"] = reader.read("security_audit_apiserver_log", v.to_str)
+    if s["apiserver_log"] is not None and v.log_glob(s["apiserver_log"]) is not None:
+        reader.add(["security_audit_apiserver_log is '%s': give the API server's audit log path on the control-plane "
+                    "nodes, such as /var/log/kubernetes/audit/audit.log" % s["apiserver_log"]])
+    s["buffer_limit"] = reader.read("security_audit_buffer_limit", v.to_str)
+    if s["buffer_limit"] is not None and not re.match(r"^[0-9]+[KMG]$", s["buffer_limit"]):
+        reader.add(["security_audit_buffer_limit is '%s': give a size such as 10G (the disk buffer of each node while "
+                    "the sink is down)" % s["buffer_limit"]])
+    s["chart_version"] = reader.read("security_fluent_bit_chart_version", v.to_str)
+    if s["chart_version"] is not None and not v.TAG_RE.match(s["chart_version"]):
+        reader.add(["security_fluent_bit_chart_version is '%s': give the exact chart version, such as 0.58.1"
+                    % s["chart_version"]])
+    s["chart_repo_url"] = _https_or_oci(reader, "security_fluent_bit_chart_repo_url")
+    s["image_registry"] = _registry(reader, "security_fluent_bit_image_registry")
+    s["image_pull_secrets"] = _pull_secrets(reader, "security_fluent_bit_image_pull_secrets")
+    if not sink:
+        return s
+    problems = v.unknown_keys("security_audit_sink", sink, SINK_KEYS)
+    if sink.get("type") not in SINK_TYPES:
+        problems.append("security_audit_sink.type is %s: give one of %s" % (v.describe(sink.get("type")),
+                                                                           ", ".join(SINK_TYPES)))
+    if v.hostname(sink.get("host")) is not None:
+        problems.append("security_audit_sink.host is %s: give the sink's host name or address"
+                        % v.describe(sink.get("host")))
+    port = sink.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        problems.append("security_audit_sink.port is %s: give the TLS port (9200, 6514)" % v.describe(port))
+    for key in ("index", "user"):
+        if key in sink and (not isinstance(sink[key], str) or not re.match(r"^[A-Za-z0-9_.-]+$", sink[key])):
+            problems.append("security_audit_sink.%s is %s: give letters, digits, '_', '.', '-'" % (key, v.describe(sink[key])))
+    for key in ("password_secret", "ca_secret"):
+        if key in sink:
+            problems += v.check_dns_subdomain("security_audit_sink." + key, sink[key])
+    if sink.get("user") and not sink.get("password_secret"):
+        problems.append("security_audit_sink.password_secret is missing: give the Secret (key password) in the "
+                        "logging namespace that holds the password of user %s" % sink["user"])
+    if "tls_verify" in sink and not isinstance(sink["tls_verify"], bool):
+        problems.append("security_audit_sink.tls_verify is %s: give true or false" % v.describe(sink["tls_verify"]))
+    reader.add(problems)
+    s["sink"] = None if problems else dict(sink)
+    return s
+
+
+def _section(kind, entries):
+    """One [SECTION] of Fluent Bit's classic configuration, from (key, value) pairs (values checked before)."""
+    width = max(len(key) for key, _value in entries)
+    return "[%s]\n%s\n" % (kind, "\n".join("    %s %s" % (key.ljust(width), value) for key, value in entries))
+
+
+def fluent_bit_sections(a, namespaces):
+    """The pipeline as data: {service, inputs, filters, outputs}, each a list of (kind, [(key, value)])."""
+    sink = a["sink"]
+    service = [("SERVICE", [("Daemon", "Off"), ("Flush", "1"), ("Log_Level", "info"),
+                            ("Parsers_File", "/fluent-bit/etc/parsers.conf"), ("HTTP_Server", "On"),
+                            ("HTTP_Listen", "0.0.0.0"), ("HTTP_Port", "2020"), ("Health_Check", "On"),
+                            ("storage.path", BUFFER_DIR), ("storage.sync", "normal"), ("storage.checksum", "On"),
+                            ("storage.backlog.mem_limit", "50M")])]
+    serving = namespaces["serving"]
+    inputs = [
+        ("INPUT", [("Name", "tail"), ("Tag", "kube.*"), ("Path", "/var/log/containers/*.log"),
+                   ("Exclude_Path", "/var/log/containers/*_%s_*.log" % serving), ("multiline.parser", "cri, docker"),
+                   ("DB", "/var/lib/fluent-bit/tail-containers.db"), ("Skip_Long_Lines", "On"),
+                   ("storage.type", "filesystem")]),
+        # The engines' access logs (who called which model, when, token counts) under their own tag.
+        ("INPUT", [("Name", "tail"), ("Tag", "serving.*"), ("Path", "/var/log/containers/*_%s_*.log" % serving),
+                   ("multiline.parser", "cri, docker"), ("DB", "/var/lib/fluent-bit/tail-serving.db"),
+                   ("Skip_Long_Lines", "On"), ("storage.type", "filesystem")]),
+        ("INPUT", [("Name", "tail"), ("Tag", "audit.kube-apiserver"), ("Path", a["apiserver_log"]),
+                   ("Parser", "json"), ("DB", "/var/lib/fluent-bit/tail-audit.db"), ("Skip_Long_Lines", "Off"),
+                   ("storage.type", "filesystem")]),
+    ]
+    filters = [("FILTER", [("Name", "kubernetes"), ("Match", "kube.*"), ("Merge_Log", "On"), ("Keep_Log", "Off"),
+                           ("K8S-Logging.Exclude", "Off")]),
+               ("FILTER", [("Name", "kubernetes"), ("Match", "serving.*"), ("Kube_Tag_Prefix", "serving.var.log.containers."),
+                           ("Merge_Log", "On"), ("Keep_Log", "Off"), ("K8S-Logging.Exclude", "Off")])]
+    if not a["log_prompts"]:
+        filters.append(("FILTER", [("Name", "grep"), ("Match", "serving.*"), ("Exclude", "log %s" % PROMPT_LINES)]))
+    outputs = []
+    for match in ("kube.*", "serving.*", "audit.*"):
+        if sink["type"] == "syslog":
+            entries = [("Name", "syslog"), ("Match", match), ("Host", sink["host"]), ("Port", str(sink["port"])),
+                       ("Mode", "tls"), ("Syslog_Format", "rfc5424"), ("Syslog_Message_Key", "log")]
+        else:
+            entries = [("Name", "opensearch" if sink["type"] == "opensearch" else "es"), ("Match", match),
+                       ("Host", sink["host"]), ("Port", str(sink["port"])),
+                       ("Index", "%s-%s" % (sink.get("index", "privateai"), match.split(".")[0])),
+                       ("Suppress_Type_Name", "On"), ("tls", "On")]
+            if sink.get("user"):
+                entries += [("HTTP_User", sink["user"]), ("HTTP_Passwd", "${SINK_PASSWORD}")]
+        entries += [("tls", "On"), ("tls.verify", "On" if sink.get("tls_verify", True) else "Off"),
+                    ("Retry_Limit", "no_limits"), ("storage.total_limit_size", a["buffer_limit"])]
+        if sink.get("ca_secret"):
+            entries.append(("tls.ca_file", "/fluent-bit/sink-ca/ca.crt"))
+        seen, unique = set(), []
+        for key, value in entries:
+            if key not in seen:
+                seen.add(key)
+                unique.append((key, value))
+        outputs.append(("OUTPUT", unique))
+    return {"service": service, "inputs": inputs, "filters": filters, "outputs": outputs}
+
+
+def build_audit_logs(a, namespaces, logging_namespace):
+    sections = fluent_bit_sections(a, namespaces)
+    config = dict((part, "\n".join(_section(kind, entries) for kind, entries in items))
+                  for part, items in sections.items())
+    volumes = [{"name": "buffer", "hostPath": {"path": "/var/lib/fluent-bit", "type": "DirectoryOrCreate"}}]
+    mounts = [{"name": "buffer", "mountPath": "/var/lib/fluent-bit"}]
+    sink = a["sink"]
+    if sink.get("ca_secret"):
+        volumes.append({"name": "sink-ca", "secret": {"secretName": sink["ca_secret"]}})
+        mounts.append({"name": "sink-ca", "mountPath": "/fluent-bit/sink-ca", "readOnly": True})
+    values = {"kind": "DaemonSet", "config": {"service": config["service"], "inputs": config["inputs"],
+                                              "filters": config["filters"], "outputs": config["outputs"]},
+              "extraVolumes": volumes, "extraVolumeMounts": mounts,
+              # The control-plane nodes hold the API server's audit log.
+              "tolerations": [dict(kp.CONTROL_PLANE_TOLERATION)]}
+    if sink.get("password_secret"):
+        values["env"] = [{"name": "SINK_PASSWORD", "valueFrom": {"secretKeyRef": {"name": sink["password_secret"],
+                                                                                   "key": "password"}}}]
+    if a["image_registry"]:
+        values["image"] = {"repository": "%s/fluent/fluent-bit" % a["image_registry"]}
+    if a["image_pull_secrets"]:
+        values["imagePullSecrets"] = [{"name": name} for name in a["image_pull_secrets"]]
+    release = {"name": "fluent-bit", "chart": "fluent-bit", "version": a["chart_version"], "namespace": logging_namespace,
+               "wait": True, "wait_timeout": 300, "repo_url": a["chart_repo_url"], "values": values}
+    namespace = kp._namespace(logging_namespace, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
+                              "Fluent Bit reads the nodes' logs and buffers on the node's disk (hostPath, privileged)")
+    return release, [namespace], sections

@@ -15,6 +15,7 @@ import yaml
 
 import chart_render
 import checks
+import fluent_bit_keys
 from conftest import BIN, REPO, releases, rendered_files
 
 sys.path.insert(0, os.path.join(REPO, "collections"))
@@ -241,3 +242,32 @@ def test_secret_sentinels_appear_only_in_the_secret_file(tmp_path):
                 holders.append((os.path.relpath(path, render_dir), oct(os.stat(path).st_mode & 0o777)))
     assert holders == [("security/manifests/09-secret-oauth2-proxy-credentials.yaml", "0o600")]
     assert oct(cookie_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_fluent_bit_config_through_the_real_chart_against_the_documented_keys():
+    """Fluent Bit's configuration as the chart writes it into its ConfigMap, checked against the keys the Fluent Bit
+    manual documents (tests/k8s/fluent_bit_keys.py: no Fluent Bit build is available here to load it)."""
+    sink = {"type": "opensearch", "host": "siem.example.internal", "port": 9200, "user": "shipper",
+            "password_secret": "siem-shipper", "ca_secret": "siem-ca"}
+    for the_sink in (sink, {"type": "syslog", "host": "10.1.2.3", "port": 6514}):
+        result = k8s_security.security_stage(dict(unit.defaults(), security_audit_sink=the_sink))
+        assert result["problems"] == []
+        release = [r for r in result["stage"]["releases"] if r["chart"] == "fluent-bit"][0]
+        objects, problems = chart_render.render_and_validate(release, release["values"])
+        assert problems == []
+        assert checks.check_values_keys("fluent-bit", release["values"], os.path.join(checks.CHART_VALUES, "fluent-bit"),
+                                        checks.load_allowlist()) == []
+        config = [o for o in objects if o["kind"] == "ConfigMap" and "fluent-bit.conf" in o.get("data", {})][0]
+        text = config["data"]["fluent-bit.conf"]
+        assert fluent_bit_keys.problems(text) == []
+        assert "storage.total_limit_size 10G" in " ".join(text.split())
+        daemonset = [o for o in objects if o["kind"] == "DaemonSet"][0]
+        pod = daemonset["spec"]["template"]["spec"]
+        assert {"name": "buffer", "mountPath": "/var/lib/fluent-bit"} in pod["containers"][0]["volumeMounts"]
+        assert any(t.get("key") == "node-role.kubernetes.io/control-plane" for t in pod.get("tolerations", []))
+
+
+def test_the_documented_key_check_catches_a_misspelt_key():
+    assert fluent_bit_keys.problems("[OUTPUT]\n    Name opensearch\n    Hots x\n") == [
+        "[OUTPUT] opensearch: key hots is not documented for it"]
+    assert fluent_bit_keys.problems("[OUTPUT]\n    Name syslog\n    Mode ssl\n")

@@ -630,3 +630,63 @@ def test_the_four_bad_inputs_of_the_issue_come_at_once():
                  "security_image_registries is [%s]: it would block" % MIRROR, "security_kms.credentials_file is ''"):
         assert part in text, text
     assert len(result["problems"]) == 4, result["problems"]
+
+
+# --------------------------------------------------------------------------------------------- audit logs
+
+SINK = {"type": "opensearch", "host": "siem.example.internal", "port": 9200, "index": "privateai", "user": "shipper",
+        "password_secret": "siem-shipper", "ca_secret": "siem-ca"}
+
+
+def fluent_bit(**overrides):
+    result = ks.security_stage(defaults(**dict({"security_audit_sink": SINK}, **overrides)))
+    assert result["problems"] == [], result["problems"]
+    return result, [r for r in result["stage"]["releases"] if r["chart"] == "fluent-bit"][0]
+
+
+def test_fluent_bit_ships_three_sources_over_tls_with_a_disk_buffer():
+    result, release = fluent_bit()
+    sections = result["fluent_bit"]
+    paths = [dict(e)["Path"] for _k, e in sections["inputs"]]
+    assert paths == ["/var/log/containers/*.log", "/var/log/containers/*_serving_*.log",
+                     "/var/log/kubernetes/audit/audit.log"]
+    assert all(dict(e)["storage.type"] == "filesystem" for _k, e in sections["inputs"])
+    assert dict(sections["service"][0][1])["storage.path"] == "/var/lib/fluent-bit/buffer"
+    for _kind, entries in sections["outputs"]:
+        out = dict(entries)
+        assert out["tls"] == "On" and out["tls.verify"] == "On" and out["storage.total_limit_size"] == "10G"
+        assert out["HTTP_Passwd"] == "${SINK_PASSWORD}"
+    assert release["values"]["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "siem-shipper", "key": "password"}
+    assert "[OUTPUT]" in release["values"]["config"]["outputs"]
+
+
+def test_prompt_lines_are_dropped_unless_asked():
+    result, _release = fluent_bit()
+    greps = [dict(e) for _k, e in result["fluent_bit"]["filters"] if dict(e)["Name"] == "grep"]
+    assert greps and greps[0]["Match"] == "serving.*" and greps[0]["Exclude"].startswith("log ")
+    assert re.search(greps[0]["Exclude"][len("log "):], "INFO Received request chatcmpl-1: prompt: 'secret'")
+    result, _release = fluent_bit(security_audit_log_prompts=True)
+    assert not [e for _k, e in result["fluent_bit"]["filters"] if dict(e)["Name"] == "grep"]
+
+
+def test_syslog_sink_uses_tls():
+    result, _release = fluent_bit(security_audit_sink={"type": "syslog", "host": "10.1.2.3", "port": 6514})
+    out = dict(result["fluent_bit"]["outputs"][0][1])
+    assert out["Name"] == "syslog" and out["Mode"] == "tls" and out["Syslog_Format"] == "rfc5424"
+
+
+SINK_BAD = [
+    ("type", dict(SINK, type="splunk"), ["security_audit_sink.type is 'splunk'"]),
+    ("host", dict(SINK, host="siem example"), ["security_audit_sink.host is 'siem example'"]),
+    ("user without password", dict(SINK, password_secret=None), ["security_audit_sink.password_secret"]),
+    ("port", dict(SINK, port="9200"), ["security_audit_sink.port is '9200'"]),
+]
+
+
+@pytest.mark.parametrize("sink,expected", [c[1:] for c in SINK_BAD], ids=[c[0] for c in SINK_BAD])
+def test_bad_sink_is_refused(sink, expected):
+    sink = dict((k, v) for k, v in sink.items() if v is not None)
+    result = ks.security_stage(defaults(security_audit_sink=sink))
+    text = "\n".join(result["problems"])
+    for part in expected:
+        assert part in text, text
