@@ -99,9 +99,9 @@ def report(argv, source, expected_audit_policy, expected_encryption_config, exis
     flags = parse_flags(argv[1:] if is_apiserver(argv) else argv)
     audit = dict((name, flags[name]) for name in AUDIT_FLAGS if name in flags)
     encryption = dict((name, flags[name]) for name in ENCRYPTION_FLAGS if name in flags)
+    writes = bool(audit.get("audit-log-path") or audit.get("audit-webhook-config-file"))
     out["audit"] = {"flags": audit, "policy_file": audit.get("audit-policy-file", ""),
-                    "active": bool(audit.get("audit-policy-file")) and bool(audit.get("audit-log-path")
-                                                                             or audit.get("audit-webhook-config-file"))}
+                    "active": bool(audit.get("audit-policy-file")) and writes}
     out["encryption"] = {"flags": encryption, "config_file": encryption.get("encryption-provider-config", ""),
                          "active": bool(encryption.get("encryption-provider-config"))}
     for kind, key, expected, variable in (("audit", "policy_file", expected_audit_policy, "security_audit_policy_path"),

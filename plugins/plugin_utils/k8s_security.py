@@ -377,8 +377,8 @@ def _pod_security(reader):
     problems = v.unknown_keys("security_pod_security", value, OWNED)
     for key in OWNED:
         if value.get(key) not in PSA_LEVELS:
-            problems.append("security_pod_security.%s is %s: give one of %s" % (key, v.describe(value.get(key)),
-                                                                               ", ".join(PSA_LEVELS)))
+            problems.append("security_pod_security.%s is %s: give one of %s"
+                            % (key, v.describe(value.get(key)), ", ".join(PSA_LEVELS)))
     reader.add(problems)
     return None if problems else dict(value)
 
@@ -461,8 +461,8 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         out["warnings"].append("security_oidc_issuer_url is empty: no single sign-on in front of the Dify console and "
                                "the model API, which keeps only its API key")
     if audit["sink"]:
-        release, audit_manifests, out["fluent_bit"] = build_audit_logs(audit, network["namespaces"],
-                                                                        network["namespaces"]["logging"])
+        logging_namespace = network["namespaces"]["logging"]
+        release, audit_manifests, out["fluent_bit"] = build_audit_logs(audit, network["namespaces"], logging_namespace)
         releases.append(release)
         manifests += audit_manifests
     else:
@@ -671,8 +671,8 @@ def _access_map(reader):
                                 % (where, item_index, v.describe(group)))
         for item_index, method in enumerate(entry["methods"]):
             if method not in HTTP_METHODS:
-                problems.append("%s.methods[%d] is %s: give one of %s" % (where, item_index, v.describe(method),
-                                                                         ", ".join(HTTP_METHODS)))
+                problems.append("%s.methods[%d] is %s: give one of %s"
+                                % (where, item_index, v.describe(method), ", ".join(HTTP_METHODS)))
         for item_index, path in enumerate(entry["paths"]):
             problems += check_path("%s.paths[%d]" % (where, item_index), path)
         reader.add(problems)
@@ -1092,8 +1092,8 @@ def read_audit_logs(reader):
         return s
     problems = v.unknown_keys("security_audit_sink", sink, SINK_KEYS)
     if sink.get("type") not in SINK_TYPES:
-        problems.append("security_audit_sink.type is %s: give one of %s" % (v.describe(sink.get("type")),
-                                                                           ", ".join(SINK_TYPES)))
+        problems.append("security_audit_sink.type is %s: give one of %s"
+                        % (v.describe(sink.get("type")), ", ".join(SINK_TYPES)))
     if v.hostname(sink.get("host")) is not None:
         problems.append("security_audit_sink.host is %s: give the sink's host name or address"
                         % v.describe(sink.get("host")))
@@ -1158,7 +1158,7 @@ def fluent_bit_sections(a, namespaces):
         else:
             entries = [("Name", "opensearch" if sink["type"] == "opensearch" else "es"), ("Match", match),
                        ("Host", sink["host"]), ("Port", str(sink["port"])),
-                       ("Index", "%s-%s" % (sink.get("index", "privateai"), match.split(".")[0])),
+                       ("Index", "%s-%s" % (sink.get("index", "privateai"), match.split(".", 1)[0])),
                        ("Suppress_Type_Name", "On"), ("tls", "On")]
             if sink.get("user"):
                 entries += [("HTTP_User", sink["user"]), ("HTTP_Passwd", "${SINK_PASSWORD}")]
@@ -1191,8 +1191,8 @@ def build_audit_logs(a, namespaces, logging_namespace):
               # The control-plane nodes hold the API server's audit log.
               "tolerations": [dict(kp.CONTROL_PLANE_TOLERATION)]}
     if sink.get("password_secret"):
-        values["env"] = [{"name": "SINK_PASSWORD", "valueFrom": {"secretKeyRef": {"name": sink["password_secret"],
-                                                                                   "key": "password"}}}]
+        reference = {"name": sink["password_secret"], "key": "password"}
+        values["env"] = [{"name": "SINK_PASSWORD", "valueFrom": {"secretKeyRef": reference}}]
     if a["image_registry"]:
         values["image"] = {"repository": "%s/fluent/fluent-bit" % a["image_registry"]}
     if a["image_pull_secrets"]:

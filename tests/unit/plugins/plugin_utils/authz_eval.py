@@ -118,8 +118,8 @@ def decide(objects, req):
     if status != 200:
         return status
     for policy in aps:
-        if policy["spec"].get("action") == "DENY" and any(_rule_matches(r, req, principal)
-                                                            for r in policy["spec"].get("rules", [])):
+        rules = policy["spec"].get("rules", [])
+        if policy["spec"].get("action") == "DENY" and any(_rule_matches(r, req, principal) for r in rules):
             return 403
     allows = [p for p in aps if p["spec"].get("action", "ALLOW") == "ALLOW"]
     if not allows:
