@@ -450,8 +450,8 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         out["warnings"].append("security_mesh_enabled is false: traffic between the stack's services is not encrypted "
                                "or authenticated by workload identity")
     if identity["secret_missing"]:
-        out["warnings"].append("security_oidc_client_secret is empty: the oauth2-proxy Secret holds a placeholder in "
-                               "this render; apply mode stops until the client secret (vault) or "
+        out["warnings"].append("security_oidc_client_secret is empty: the oauth2-proxy Secret holds a placeholder for "
+                               "it in this render; apply mode stops until the client secret (vault) or "
                                "security_oauth2_proxy_existing_secret is given")
     if identity["enabled"]:
         release, identity_manifests = build_identity(identity, network["namespaces"], secrets or {})
