@@ -31,7 +31,7 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import val
 
 PUBLISHED = ("security_k8s_stage", "security_outputs")
 # Read by the role's tasks, not by the stage builder (the file the cookie secret is generated into).
-TASK_ONLY = ("security_oauth2_proxy_cookie_secret_file",)
+TASK_ONLY = ("security_oauth2_proxy_cookie_secret_file", "security_host_check")
 STAGE = "security"
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
