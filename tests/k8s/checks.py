@@ -35,11 +35,17 @@ def load_documents(path):
         return [doc for doc in yaml.safe_load_all(handle) if doc is not None]
 
 
+# Schemas of kinds the shared folder lacks, made here the same way (tests/k8s/schemas/SOURCES.md).
+LOCAL_SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
+
+
 def _schema_path(doc):
     group, _slash, version = str(doc.get("apiVersion", "")).rpartition("/")
     if not group:
         return None
-    return os.path.join(SCHEMAS, group, "%s_%s.json" % (str(doc.get("kind", "")).lower(), version))
+    name = "%s_%s.json" % (str(doc.get("kind", "")).lower(), version)
+    local = os.path.join(LOCAL_SCHEMAS, group, name)
+    return local if os.path.exists(local) else os.path.join(SCHEMAS, group, name)
 
 
 def is_custom_resource(doc):

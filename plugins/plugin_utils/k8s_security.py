@@ -1,0 +1,1204 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks and stage building of the security stage (role security, stage ``security``).
+
+``security_stage(settings)`` takes the role's variables by name (as the inventory gave them), converts every value
+as the role's argument spec declares it, checks each value's syntax and the combinations that would break the stack
+later, and builds the stage as data from the converted values, only when there is no problem:
+
+* network: a default-deny NetworkPolicy (ingress and egress) in every namespace the stack owns (Dify, serving, the
+  security stage's own, the site's tenant namespaces), then one policy per direction of every flow of ``FLOWS``
+  (the table of what talks to what, as data), DNS for every pod, and the egress the site opens to named CIDRs.
+  Egress to anything else, the internet included, stays denied.
+
+The flows' endpoints are label selectors per workload (``security_workload_selectors``) in the namespaces of
+``security_namespaces``; a namespace the stack does not default-deny (the ingress controller's, Prometheus',
+rook-ceph's) only gets the policies on our side of the flow.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import os
+import re
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
+
+PUBLISHED = ("security_k8s_stage", "security_outputs")
+# Read by the role's tasks, not by the stage builder (the file the cookie secret is generated into).
+TASK_ONLY = ("security_oauth2_proxy_cookie_secret_file", "security_host_check")
+STAGE = "security"
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+
+# The namespaces a flow can name (keys of security_namespaces) and those the stage default-denies.
+NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg", "mesh", "logging")
+OWNED = ("dify", "serving", "security")
+# Pod Security levels are per namespace: security_pod_security.
+
+# Every workload a flow names: (namespace key, what it is). Its pods are security_workload_selectors[<name>].
+WORKLOADS = {
+    "dify_web": ("dify", "Dify web (console UI)"),
+    "dify_api": ("dify", "Dify API"),
+    "dify_worker": ("dify", "Dify Celery worker"),
+    "dify_beat": ("dify", "Dify Celery beat"),
+    "dify_plugin_daemon": ("dify", "Dify plugin daemon"),
+    "dify_sandbox": ("dify", "Dify code sandbox"),
+    "dify_ssrf_proxy": ("dify", "Dify SSRF proxy"),
+    "dify_postgres": ("dify", "PostgreSQL instances (CloudNativePG)"),
+    "dify_redis": ("dify", "Redis"),
+    "model_engines": ("serving", "model engines (vLLM/SGLang pods, leaders and workers)"),
+    "model_weights": ("serving", "weights download Jobs"),
+    "oauth2_proxy": ("security", "oauth2-proxy"),
+    "object_store": ("object_store", "Ceph object gateway (RGW)"),
+    "ingress_controller": ("ingress", "the ingress controller"),
+    "prometheus": ("monitoring", "Prometheus"),
+    "dns": ("dns", "cluster DNS"),
+    "cnpg_operator": ("cnpg", "the CloudNativePG operator"),
+    "waypoint": ("serving", "the serving namespace's waypoint (Istio)"),
+    "istiod": ("mesh", "istiod"),
+}
+SELECTOR_KEYS = ("matchLabels", "matchExpressions")
+EXPRESSION_KEYS = ("key", "operator", "values")
+OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+# The flows the stack needs: (name, source workload, destination workload or "cidrs:<setting>", TCP ports (None:
+# every port), condition). A condition names what must be on for the flow to exist ("auth": the OIDC front).
+FLOWS = (
+    ("ingress-to-dify-web", "ingress_controller", "dify_web", (3000,), None),
+    ("ingress-to-dify-api", "ingress_controller", "dify_api", (5001,), None),
+    ("ingress-to-model-api", "ingress_controller", "model_engines", (8000,), None),
+    ("ingress-to-oauth2-proxy", "ingress_controller", "oauth2_proxy", (4180,), "auth"),
+    ("oauth2-proxy-to-idp", "oauth2_proxy", "cidrs:security_oidc_egress_cidrs", (443,), "auth"),
+    ("dify-web-to-api", "dify_web", "dify_api", (5001,), None),
+    ("dify-api-to-model", "dify_api", "model_engines", (8000,), None),
+    ("dify-worker-to-model", "dify_worker", "model_engines", (8000,), None),
+    ("dify-plugin-daemon-to-model", "dify_plugin_daemon", "model_engines", (8000,), None),
+    ("dify-api-to-postgres", "dify_api", "dify_postgres", (5432,), None),
+    ("dify-worker-to-postgres", "dify_worker", "dify_postgres", (5432,), None),
+    ("dify-plugin-daemon-to-postgres", "dify_plugin_daemon", "dify_postgres", (5432,), None),
+    ("postgres-replication", "dify_postgres", "dify_postgres", (5432,), None),
+    ("cnpg-operator-to-postgres", "cnpg_operator", "dify_postgres", (8000,), None),
+    ("postgres-to-api-server", "dify_postgres", "cidrs:security_api_server_cidrs", "api_server", None),
+    ("dify-api-to-redis", "dify_api", "dify_redis", (6379,), None),
+    ("dify-worker-to-redis", "dify_worker", "dify_redis", (6379,), None),
+    ("dify-beat-to-redis", "dify_beat", "dify_redis", (6379,), None),
+    ("dify-plugin-daemon-to-redis", "dify_plugin_daemon", "dify_redis", (6379,), None),
+    ("dify-api-to-plugin-daemon", "dify_api", "dify_plugin_daemon", (5002,), None),
+    ("dify-worker-to-plugin-daemon", "dify_worker", "dify_plugin_daemon", (5002,), None),
+    ("dify-plugin-daemon-to-api", "dify_plugin_daemon", "dify_api", (5001,), None),
+    ("dify-api-to-sandbox", "dify_api", "dify_sandbox", (8194,), None),
+    ("dify-api-to-ssrf-proxy", "dify_api", "dify_ssrf_proxy", (3128,), None),
+    ("dify-worker-to-ssrf-proxy", "dify_worker", "dify_ssrf_proxy", (3128,), None),
+    ("dify-sandbox-to-ssrf-proxy", "dify_sandbox", "dify_ssrf_proxy", (3128,), None),
+    ("dify-api-to-object-store", "dify_api", "object_store", (80,), None),
+    ("dify-worker-to-object-store", "dify_worker", "object_store", (80,), None),
+    ("dify-plugin-daemon-to-object-store", "dify_plugin_daemon", "object_store", (80,), None),
+    ("prometheus-to-model-metrics", "prometheus", "model_engines", (8000,), None),
+    ("prometheus-to-postgres-metrics", "prometheus", "dify_postgres", (9187,), None),
+    ("prometheus-to-oauth2-proxy-metrics", "prometheus", "oauth2_proxy", (44180,), "auth"),
+    # NCCL and the engines' own control traffic between the pods of a multi-node model (the RDMA fabric itself is
+    # a secondary network NetworkPolicy does not govern).
+    ("model-engines-to-each-other", "model_engines", "model_engines", None, None),
+    ("model-weights-to-object-store", "model_weights", "object_store", (80,), None),
+    # With the OIDC front the model Services go through the serving namespace's waypoint (Istio ambient): every
+    # client of the model API reaches the waypoint on HBONE, the waypoint the engines; it takes its configuration
+    # from istiod.
+    ("waypoint-to-model", "waypoint", "model_engines", (8000,), "auth"),
+    ("waypoint-to-istiod", "waypoint", "istiod", (15012,), "auth"),
+)
+# Ambient mesh: ztunnel delivers to the destination pod on its HBONE port, and rewrites the kubelet's probes to
+# come from this link-local address (Istio's documented NetworkPolicy requirements for ambient).
+HBONE_PORT = 15008
+PROBE_SOURCE = "169.254.7.127/32"
+EGRESS_EXTRA_KEYS = ("name", "from", "cidrs", "ports")
+
+
+def _ports(value, name, reader):
+    out = []
+    for index, port in enumerate(value or []):
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            reader.add(["%s[%d] is %s: give a TCP port number 1-65535" % (name, index, v.describe(port))])
+        else:
+            out.append(port)
+    return out
+
+
+def _cidrs(reader, name, value):
+    out = []
+    for index, cidr in enumerate(value or []):
+        problems = v.check_cidr("%s[%d]" % (name, index), cidr)
+        reader.add(problems)
+        if not problems:
+            out.append(cidr)
+    return out
+
+
+def check_selector(name, value):
+    """A Kubernetes label selector {matchLabels, matchExpressions}, every key and value checked."""
+    if not isinstance(value, dict) or not value:
+        return ["%s is %s: give a label selector {matchLabels: {...}, matchExpressions: [...]}" % (name, v.describe(value))]
+    problems = v.unknown_keys(name, value, SELECTOR_KEYS)
+    if "matchLabels" in value:
+        problems += v.check_labels(name + ".matchLabels", value["matchLabels"])
+    for index, expression in enumerate(value.get("matchExpressions") or []):
+        where = "%s.matchExpressions[%d]" % (name, index)
+        if not isinstance(expression, dict):
+            problems.append("%s is %s: give {key, operator, values}" % (where, v.describe(expression)))
+            continue
+        problems += v.unknown_keys(where, expression, EXPRESSION_KEYS)
+        problems += v.check_label_key(where + ".key", expression.get("key"))
+        operator = expression.get("operator")
+        if operator not in OPERATORS:
+            problems.append("%s.operator is %s: give one of %s" % (where, v.describe(operator), ", ".join(OPERATORS)))
+        values = expression.get("values")
+        if operator in ("In", "NotIn"):
+            if not isinstance(values, list) or not values:
+                problems.append("%s.values is %s: In and NotIn need a list of values" % (where, v.describe(values)))
+            else:
+                for item_index, item in enumerate(values):
+                    problems += v.check_label_value("%s.values[%d]" % (where, item_index), item)
+        elif values:
+            problems.append("%s.values is %s: Exists and DoesNotExist take no values" % (where, v.describe(values)))
+    if not isinstance(value.get("matchExpressions", []), list):
+        problems.append("%s.matchExpressions is %s: give a list" % (name, v.describe(value.get("matchExpressions"))))
+    return problems
+
+
+def _namespaces(reader):
+    value = reader.read("security_namespaces", v.to_dict)
+    if value is None:
+        return None
+    problems = v.unknown_keys("security_namespaces", value, NAMESPACE_KEYS)
+    for key in NAMESPACE_KEYS:
+        if key not in value:
+            problems.append("security_namespaces has no %s: give the namespace of %s" % (key, key))
+        else:
+            problems += v.check_dns_label("security_namespaces.%s" % key, value[key])
+    reader.add(problems)
+    return None if problems else dict(value)
+
+
+def _selectors(reader):
+    value = reader.read("security_workload_selectors", v.to_dict)
+    if value is None:
+        return None
+    problems = v.unknown_keys("security_workload_selectors", value, sorted(WORKLOADS))
+    for key in sorted(WORKLOADS):
+        if key not in value:
+            problems.append("security_workload_selectors has no %s: give the label selector of %s' pods"
+                            % (key, WORKLOADS[key][1]))
+        else:
+            problems += check_selector("security_workload_selectors.%s" % key, value[key])
+    reader.add(problems)
+    return None if problems else copy.deepcopy(value)
+
+
+def _egress_extra(reader, workloads):
+    value = reader.read("security_egress_extra", v.to_list)
+    out = []
+    for index, item in enumerate(value or []):
+        where = "security_egress_extra[%d]" % index
+        if not isinstance(item, dict):
+            reader.add(["%s is %s: give {name, from, cidrs, ports}" % (where, v.describe(item))])
+            continue
+        problems = v.unknown_keys(where, item, EGRESS_EXTRA_KEYS)
+        problems += v.check_dns_label(where + ".name", item.get("name"))
+        if item.get("from") not in workloads or WORKLOADS.get(item.get("from"), ("",))[0] not in OWNED:
+            problems.append("%s.from is %s: give a workload of the stack's namespaces (%s)"
+                            % (where, v.describe(item.get("from")),
+                               ", ".join(sorted(k for k, (ns, _w) in WORKLOADS.items() if ns in OWNED))))
+        if not isinstance(item.get("cidrs"), list) or not item.get("cidrs"):
+            problems.append("%s.cidrs is %s: give the destination networks, such as [10.40.0.0/24]"
+                            % (where, v.describe(item.get("cidrs"))))
+        if not isinstance(item.get("ports"), list) or not item.get("ports"):
+            problems.append("%s.ports is %s: give the TCP ports, such as [443]" % (where, v.describe(item.get("ports"))))
+        reader.add(problems)
+        if problems:
+            continue
+        before = len(reader.problems)
+        cidrs = _cidrs(reader, where + ".cidrs", item["cidrs"])
+        ports = _ports(item["ports"], where + ".ports", reader)
+        if len(reader.problems) == before:
+            out.append({"name": item["name"], "from": item["from"], "cidrs": cidrs, "ports": ports})
+    return out
+
+
+def read_network(reader, auth_enabled):
+    """The network settings, converted and checked (None values where a problem was recorded)."""
+    s = {"network_policies": reader.read("security_network_policies", v.to_bool)}
+    s["namespaces"] = _namespaces(reader)
+    s["selectors"] = _selectors(reader)
+    s["tenant_namespaces"] = []
+    for index, name in enumerate(reader.read("security_tenant_namespaces", v.to_list) or []):
+        problems = v.check_dns_label("security_tenant_namespaces[%d]" % index, name)
+        reader.add(problems)
+        if not problems:
+            s["tenant_namespaces"].append(name)
+    s["api_server_cidrs"] = _cidrs(reader, "security_api_server_cidrs",
+                                   reader.read("security_api_server_cidrs", v.to_list))
+    s["api_server_port"] = reader.read("security_api_server_port", v.to_int)
+    if s["api_server_port"] is not None and not 1 <= s["api_server_port"] <= 65535:
+        reader.add(["security_api_server_port is %d: give the API server's port (6443)" % s["api_server_port"]])
+    s["oidc_egress_cidrs"] = _cidrs(reader, "security_oidc_egress_cidrs",
+                                    reader.read("security_oidc_egress_cidrs", v.to_list))
+    s["egress_extra"] = _egress_extra(reader, WORKLOADS)
+    if s["network_policies"] and not reader.settings.get("security_api_server_cidrs"):
+        reader.add(["security_api_server_cidrs is empty: the PostgreSQL instances (CloudNativePG) talk to the "
+                    "Kubernetes API server and egress is denied by default; give the API server addresses, such as "
+                    "[10.0.0.10/32] (or set security_network_policies: false)"])
+    if s["network_policies"] and auth_enabled and not reader.settings.get("security_oidc_egress_cidrs"):
+        reader.add(["security_oidc_egress_cidrs is empty: oauth2-proxy must reach the OIDC issuer and egress is denied "
+                    "by default; give the issuer's addresses, such as [10.20.0.15/32]"])
+    if s["namespaces"]:
+        owned = set(s["namespaces"][k] for k in OWNED)
+        for name in s["tenant_namespaces"]:
+            if name in owned:
+                reader.add(["security_tenant_namespaces names '%s', a namespace of the stack: list only the site's "
+                            "tenant namespaces" % name])
+    return s
+
+
+# --------------------------------------------------------------------------------------------- network build
+
+def _policy(name, namespace, pod_selector, ingress=None, egress=None, description=None):
+    spec = {"podSelector": copy.deepcopy(pod_selector), "policyTypes": []}
+    if ingress is not None:
+        spec["policyTypes"].append("Ingress")
+        spec["ingress"] = ingress
+    if egress is not None:
+        spec["policyTypes"].append("Egress")
+        spec["egress"] = egress
+    manifest = {"phase": "post", "definition": {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(kp.LABELS)}, "spec": spec}}
+    if description:
+        manifest["description"] = description
+    return manifest
+
+
+def _peer(namespace, selector, here):
+    """A NetworkPolicy peer: the workload's pods, in their namespace."""
+    peer = {"podSelector": copy.deepcopy(selector)}
+    if namespace != here:
+        peer["namespaceSelector"] = {"matchLabels": {NAMESPACE_LABEL: namespace}}
+    return peer
+
+
+def _port_list(ports):
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def flows(s, auth_enabled):
+    """The flows of this inventory: [{name, from, to, ports}], ``to`` a workload name or {"cidrs": [...]}."""
+    out = []
+    for name, source, dest, ports, condition in FLOWS:
+        if condition == "auth" and not auth_enabled:
+            continue
+        if ports == "api_server":
+            ports = (s["api_server_port"],)
+        if dest.startswith("cidrs:"):
+            cidrs = s[dest[len("cidrs:security_"):]]
+            if not cidrs:
+                continue
+            dest = {"cidrs": list(cidrs)}
+        out.append({"name": name, "from": source, "to": dest, "ports": list(ports) if ports else None})
+        # Prometheus scrapes the pods' own addresses and the engines of a multi-node model reach each other through
+        # their headless Service: neither passes the waypoint (which takes Service traffic).
+        if dest == "model_engines" and auth_enabled and source not in ("waypoint", "prometheus", "model_engines"):
+            out.append({"name": name + "-via-waypoint", "from": source, "to": "waypoint", "ports": [HBONE_PORT]})
+    for item in s["egress_extra"]:
+        out.append({"name": "extra-" + item["name"], "from": item["from"], "to": {"cidrs": list(item["cidrs"])},
+                    "ports": list(item["ports"])})
+    return out
+
+
+def build_network(s, mesh_enabled, auth_enabled):
+    namespaces, selectors = s["namespaces"], s["selectors"]
+    owned = [namespaces[k] for k in OWNED] + list(s["tenant_namespaces"])
+    ambient = set(namespaces[k] for k in AMBIENT) | set(s["tenant_namespaces"])
+    manifests = []
+    for namespace in owned:
+        if namespace not in s["tenant_namespaces"]:
+            # In the ambient mesh the kubelet's probes come from a link-local address (Istio's documented
+            # requirement for NetworkPolicy in ambient); nothing else comes in or goes out.
+            probes = [{"from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}] if mesh_enabled else []
+            manifests.append(_policy("privateai-default-deny", namespace, {}, ingress=probes, egress=[],
+                                     description="nothing in or out of %s unless a policy below allows it" % namespace))
+        manifests.append(_policy("privateai-dns", namespace, {}, egress=[{
+            "to": [_peer(namespaces["dns"], selectors["dns"], namespace)],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]))
+    for name in s["tenant_namespaces"]:
+        # Selecting every pod for both directions, it is the tenant's default deny too.
+        same = [{"from": [{"podSelector": {}}]}] + ([{"from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}] if mesh_enabled else [])
+        manifests.append(_policy("privateai-tenant-isolation", name, {}, ingress=same,
+                                 egress=[{"to": [{"podSelector": {}}]}],
+                                 description="tenant %s: its pods talk to each other (and DNS), to nothing else" % name))
+    for flow in flows(s, auth_enabled):
+        src_ns = namespaces[WORKLOADS[flow["from"]][0]]
+        src_sel = selectors[flow["from"]]
+        ports = _port_list(flow["ports"]) if flow["ports"] else None
+        if isinstance(flow["to"], dict):
+            dst_ns, dst_sel = None, None
+            dst_peers = [{"ipBlock": {"cidr": cidr}} for cidr in flow["to"]["cidrs"]]
+        else:
+            dst_ns = namespaces[WORKLOADS[flow["to"]][0]]
+            dst_sel = selectors[flow["to"]]
+            dst_peers = [_peer(dst_ns, dst_sel, src_ns)]
+        if ports and mesh_enabled and src_ns in ambient and dst_ns in ambient and HBONE_PORT not in flow["ports"]:
+            # In the ambient mesh the connection leaves and reaches the pods as HBONE on 15008.
+            ports = ports + _port_list([HBONE_PORT])
+        if src_ns in owned:
+            rule = {"to": dst_peers}
+            if ports:
+                rule["ports"] = ports
+            manifests.append(_policy("privateai-%s-egress" % flow["name"], src_ns, src_sel, egress=[rule]))
+        if dst_ns in owned:
+            rule = {"from": [_peer(src_ns, src_sel, dst_ns)]}
+            if ports:
+                rule["ports"] = ports
+            manifests.append(_policy("privateai-%s-ingress" % flow["name"], dst_ns, dst_sel, ingress=[rule]))
+    return manifests
+
+
+# --------------------------------------------------------------------------------------------- the stage
+
+PSA_LEVELS = ("privileged", "baseline", "restricted")
+
+
+def _pod_security(reader):
+    value = reader.read("security_pod_security", v.to_dict)
+    if value is None:
+        return None
+    problems = v.unknown_keys("security_pod_security", value, OWNED)
+    for key in OWNED:
+        if value.get(key) not in PSA_LEVELS:
+            problems.append("security_pod_security.%s is %s: give one of %s"
+                            % (key, v.describe(value.get(key)), ", ".join(PSA_LEVELS)))
+    reader.add(problems)
+    return None if problems else dict(value)
+
+
+def _namespace_labels(network, mesh, identity, psa):
+    """The labels the stage owns on the stack's namespaces (server-side apply merges them with the other stages'):
+    Pod Security (enforced at the level each workload allows, warned and audited at restricted), the ambient
+    mesh's enrolment, the serving namespace's waypoint."""
+    namespaces = network["namespaces"]
+    out = []
+    for key in AMBIENT if mesh["enabled"] else OWNED:
+        labels = {}
+        if key in OWNED:
+            labels.update({"pod-security.kubernetes.io/enforce": psa[key],
+                           "pod-security.kubernetes.io/warn": "restricted",
+                           "pod-security.kubernetes.io/audit": "restricted"})
+        if mesh["enabled"]:
+            labels["istio.io/dataplane-mode"] = "ambient"
+        if key == "serving" and identity["enabled"]:
+            labels["istio.io/use-waypoint"] = WAYPOINT
+        labels.update(kp.LABELS)
+        out.append(kp._namespace(namespaces[key], labels, PSA_REASONS.get(key)))
+    return out
+
+
+PSA_REASONS = {
+    "dify": "Dify: the chart's images run as root without a seccomp profile (baseline)",
+    "serving": "serving: multi-node engines add IPC_LOCK for RDMA and weights may be a hostPath (privileged)",
+    "security": "oauth2-proxy runs as non-root, read-only, no capabilities (restricted)",
+}
+
+
+def security_stage(settings, secrets=None, require_secrets=False, stack_images=None):
+    """Every problem of the security settings at once, and the stage built from the converted values.
+
+    ``secrets`` ({client_secret, cookie_secret}) are written into the oauth2-proxy credentials Secret (marked secret)
+    when given; without them it holds placeholders (a render that does not write secrets). ``stack_images``
+    ([{source, image}]) are the images (or registry prefixes) the stack's stages pull, which the image allowlist must
+    admit."""
+    reader = v.Reader(dict(settings))
+    enabled = reader.read("security_enabled", v.to_bool)
+    out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
+    if not enabled:
+        out["stage"] = {"name": STAGE, "releases": [], "manifests": []}
+        out["installer_files"] = {}
+        out["installer_texts"] = {}
+        return out
+    mesh = read_mesh(reader)
+    identity = read_identity(reader, mesh["enabled"], require_secrets)
+    network = read_network(reader, identity["enabled"])
+    psa = _pod_security(reader)
+    images = read_image_policy(reader, stack_images)
+    installer = read_installer(reader)
+    audit = read_audit_logs(reader)
+    for name in reader.unread():
+        reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
+                    % name])
+    if reader.problems:
+        return out
+    namespace = network["namespaces"]["security"]
+    releases = []
+    manifests = _namespace_labels(network, mesh, identity, psa)
+    if mesh["enabled"]:
+        mesh_ns = dict(mesh, namespace=network["namespaces"]["mesh"])
+        mesh_releases, mesh_manifests = build_mesh(mesh_ns, network["namespaces"], network["tenant_namespaces"])
+        releases += mesh_releases
+        manifests += mesh_manifests
+    else:
+        out["warnings"].append("security_mesh_enabled is false: traffic between the stack's services is not encrypted "
+                               "or authenticated by workload identity")
+    if identity["secret_missing"]:
+        out["warnings"].append("security_oidc_client_secret is empty: the oauth2-proxy Secret holds a placeholder for "
+                               "it in this render; apply mode stops until the client secret (vault) or "
+                               "security_oauth2_proxy_existing_secret is given")
+    if identity["enabled"]:
+        release, identity_manifests = build_identity(identity, network["namespaces"], secrets or {})
+        releases.append(release)
+        manifests += identity_manifests
+    else:
+        out["warnings"].append("security_oidc_issuer_url is empty: no single sign-on in front of the Dify console and "
+                               "the model API, which keeps only its API key")
+    if audit["sink"]:
+        logging_namespace = network["namespaces"]["logging"]
+        release, audit_manifests, out["fluent_bit"] = build_audit_logs(audit, network["namespaces"], logging_namespace)
+        releases.append(release)
+        manifests += audit_manifests
+    else:
+        out["warnings"].append("security_audit_sink is empty: container logs, the API server's audit log and the "
+                               "serving access logs are not shipped to a SIEM")
+    if images["registries"]:
+        manifests += build_image_policy(images)
+    else:
+        out["warnings"].append("security_image_registries is empty: pods may run images from any registry")
+    if network["network_policies"]:
+        manifests += build_network(network, mesh["enabled"], identity["enabled"])
+    else:
+        out["warnings"].append("security_network_policies is false: no NetworkPolicy is rendered, every pod can reach "
+                               "every other pod and the internet")
+    out["stage"] = {"name": STAGE, "releases": releases, "manifests": manifests}
+    out["outputs"] = {"namespace": namespace, "mesh": bool(mesh["enabled"]),
+                      "flows": [dict(f) for f in flows(network, identity["enabled"])] if network["network_policies"] else []}
+    if identity["enabled"]:
+        base = "http://oauth2-proxy.%s.svc" % namespace
+        out["outputs"]["oauth2_proxy"] = {"auth_url": base + "/oauth2/auth", "signin_path": "/oauth2/start?rd=$escaped_request_uri",
+                                          "response_headers": ["Authorization", "X-Auth-Request-User",
+                                                               "X-Auth-Request-Email", "X-Auth-Request-Groups"]}
+    out["identity"] = identity["enabled"]
+    out["installer_files"] = installer_files(installer, network["namespaces"])
+    out["installer_texts"] = dict((name, k8s_render.dump_yaml(data, INSTALLER_HEADER % name))
+                                  for name, data in out["installer_files"].items())
+    out["host_check"] = {"audit_policy_path": installer["audit_policy_path"] if installer["audit_policy"] else "",
+                         "encryption_config_path": installer["encryption_config_path"] if installer["kms"] else ""}
+    return out
+
+
+# --------------------------------------------------------------------------------------------- mesh
+
+MESH_CHARTS = (("istio-base", "base"), ("istiod", "istiod"), ("istio-cni", "cni"), ("ztunnel", "ztunnel"))
+# The namespaces enrolled in the ambient mesh: the stack's, and the clients that reach them (with STRICT mTLS a
+# client outside the mesh is refused).
+AMBIENT = ("dify", "serving", "security", "ingress", "monitoring", "cnpg")
+WAYPOINT = "waypoint"
+
+
+def _https_or_oci(reader, name):
+    value = reader.read(name, v.to_str)
+    if value is not None and not value.startswith(("https://", "oci://")) or (value and v.one_line(value)):
+        reader.add(["%s is '%s': give an https:// chart repository or an oci:// registry path" % (name, value)])
+    return value
+
+
+def _registry(reader, name):
+    value = reader.read(name, v.to_str)
+    if value:
+        reader.add(v.check_registry(name, value))
+        return value.rstrip("/")
+    return value
+
+
+def _pull_secrets(reader, name):
+    out = []
+    for index, item in enumerate(reader.read(name, v.to_list) or []):
+        problems = v.check_dns_subdomain("%s[%d]" % (name, index), item)
+        reader.add(problems)
+        if not problems:
+            out.append(item)
+    return out
+
+
+def _archive_dir(reader, name, charts):
+    value = reader.read(name, v.to_str)
+    if value:
+        missing = [c for c in charts if not os.path.isfile(os.path.join(os.path.expanduser(value), c))]
+        if missing:
+            reader.add(["%s is '%s': %s not found there (helm pull the pinned charts there, or leave it empty to use "
+                        "the chart repository)" % (name, value, ", ".join(missing))])
+        return os.path.expanduser(value)
+    return value
+
+
+def read_mesh(reader):
+    s = {"enabled": reader.read("security_mesh_enabled", v.to_bool)}
+    s["chart_version"] = reader.read("security_mesh_chart_version", v.to_str)
+    if s["chart_version"] is not None and not v.TAG_RE.match(s["chart_version"]):
+        reader.add(["security_mesh_chart_version is '%s': give the exact Istio chart version, such as 1.30.3"
+                    % s["chart_version"]])
+    s["chart_repo_url"] = _https_or_oci(reader, "security_mesh_chart_repo_url")
+    s["chart_archive_dir"] = _archive_dir(reader, "security_mesh_chart_archive_dir",
+                                          ["%s-%s.tgz" % (c, s["chart_version"]) for _r, c in MESH_CHARTS])
+    s["image_registry"] = _registry(reader, "security_mesh_image_registry")
+    s["image_pull_secrets"] = _pull_secrets(reader, "security_mesh_image_pull_secrets")
+    s["ca_issuer"] = reader.read("security_mesh_ca_issuer", v.to_str, check=v.check_dns_subdomain)
+    duration = reader.read("security_mesh_ca_duration", v.hours)
+    renew = reader.read("security_mesh_ca_renew_before", v.hours)
+    if duration is not None and renew is not None and not 0 < renew < duration:
+        reader.add(["security_mesh_ca_renew_before is %dh: give fewer hours than security_mesh_ca_duration (%dh), "
+                    "such as 720h" % (renew, duration)])
+    s["ca_duration"], s["ca_renew_before"] = duration, renew
+    s["workload_cert_ttl"] = reader.read("security_mesh_workload_cert_ttl", v.to_str, check=v.check_go_duration)
+    s["wait_timeout"] = reader.read("security_mesh_wait_timeout", v.to_int)
+    if s["wait_timeout"] is not None and s["wait_timeout"] < 1:
+        reader.add(["security_mesh_wait_timeout is %d: give the seconds helm waits, 1 or more" % s["wait_timeout"]])
+    return s
+
+
+def _mesh_release(m, name, chart, values):
+    release = {"name": name, "chart": chart, "version": m["chart_version"], "namespace": m["namespace"], "wait": True,
+               "wait_timeout": m["wait_timeout"], "values": values}
+    if m["chart_archive_dir"]:
+        release["archive"] = os.path.join(m["chart_archive_dir"], "%s-%s.tgz" % (chart, m["chart_version"]))
+    else:
+        release["repo_url"] = m["chart_repo_url"]
+    return release
+
+
+def build_mesh(m, namespaces, tenants):
+    """Istio ambient (base, istiod, CNI, ztunnel), its CA an intermediate of the internal CA, STRICT mTLS."""
+    pull = [{"name": name} for name in m["image_pull_secrets"]]
+    glob = {}
+    if m["image_registry"]:
+        glob["hub"] = m["image_registry"]
+    if pull:
+        glob["imagePullSecrets"] = [p["name"] for p in pull]
+    istiod = {"profile": "ambient", "env": {"DEFAULT_WORKLOAD_CERT_TTL": m["workload_cert_ttl"]}}
+    cni = {"profile": "ambient"}
+    ztunnel = {"profile": "ambient"}
+    base = {}
+    if glob:
+        istiod["global"] = dict(glob)
+        cni["global"] = dict(glob)
+        base["global"] = {"imagePullSecrets": glob["imagePullSecrets"]} if pull else {}
+        if not base["global"]:
+            del base["global"]
+    if m["image_registry"]:
+        ztunnel["hub"] = m["image_registry"]
+    if pull:
+        ztunnel["imagePullSecrets"] = [p["name"] for p in pull]
+    values = {"base": base, "istiod": istiod, "cni": cni, "ztunnel": ztunnel}
+    releases = [_mesh_release(m, name, chart, values[chart]) for name, chart in MESH_CHARTS]
+    ns = m["namespace"]
+    manifests = [
+        kp._namespace(ns, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
+                      "istio-cni and ztunnel change the nodes' pod networking (privileged)"),
+        {"phase": "pre", "wait": True, "wait_condition": {"type": "Ready", "status": "True"}, "wait_timeout": 300,
+         "description": "the mesh's CA: an intermediate of the internal CA, which istiod reads from cacerts at start",
+         "definition": {"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                        "metadata": {"name": "istio-mesh-ca", "namespace": ns, "labels": dict(kp.LABELS)},
+                        "spec": {"isCA": True, "commonName": "privateai mesh intermediate CA", "secretName": "cacerts",
+                                 "duration": "%dh" % m["ca_duration"], "renewBefore": "%dh" % m["ca_renew_before"],
+                                 "privateKey": {"algorithm": "RSA", "size": 4096, "rotationPolicy": "Always"},
+                                 "usages": ["cert sign", "crl sign", "digital signature", "key encipherment"],
+                                 "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer",
+                                               "name": m["ca_issuer"]}}}},
+        _peer_authentication("default", ns, "mesh-wide: mutual TLS only"),
+    ]
+    for key in OWNED:
+        manifests.append(_peer_authentication("privateai-strict", namespaces[key],
+                                              "namespace %s: mutual TLS only" % namespaces[key]))
+    for name in tenants:
+        manifests.append(_peer_authentication("privateai-strict", name, "tenant %s: mutual TLS only" % name))
+    return releases, manifests
+
+
+def _peer_authentication(name, namespace, description):
+    return {"phase": "post", "description": description,
+            "definition": {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                           "metadata": {"name": name, "namespace": namespace, "labels": dict(kp.LABELS)},
+                           "spec": {"mtls": {"mode": "STRICT"}}}}
+
+
+# --------------------------------------------------------------------------------------------- identity
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+ACCESS_KEYS = ("groups", "paths", "methods")
+CREDENTIALS_SECRET = "oauth2-proxy-credentials"
+PLACEHOLDER = "not-rendered"
+
+
+def check_path(name, value):
+    """An Istio path match: exact (/v1/models), prefix (/v1/*), suffix (*/metrics) or any (*)."""
+    if value == "*":
+        return []
+    body = value[:-1] if isinstance(value, str) and value.endswith("*") else value
+    body = body[1:] if isinstance(body, str) and body.startswith("*") else body
+    if (not isinstance(value, str) or (not value.startswith(("/", "*"))) or "*" in body or v.one_line(value)
+            or " " in value or "?" in value):
+        return ["%s is %s: give a path such as /v1/chat/completions, a prefix such as /v1/* or a suffix such as "
+                "*/metrics (no query, no other '*')" % (name, v.describe(value))]
+    return []
+
+
+def _access_map(reader):
+    value = reader.read("security_access_map", v.to_list)
+    out, seen = [], {}
+    for index, entry in enumerate(value or []):
+        where = "security_access_map[%d]" % index
+        if not isinstance(entry, dict):
+            reader.add(["%s is %s: give {groups, paths, methods}" % (where, v.describe(entry))])
+            continue
+        problems = v.unknown_keys(where, entry, ACCESS_KEYS)
+        for key in ACCESS_KEYS:
+            if not isinstance(entry.get(key), list) or not entry.get(key):
+                problems.append("%s.%s is %s: give a list" % (where, key, v.describe(entry.get(key))))
+        if problems:
+            reader.add(problems)
+            continue
+        for item_index, group in enumerate(entry["groups"]):
+            if not isinstance(group, str) or not group.strip() or v.one_line(group):
+                problems.append("%s.groups[%d] is %s: give the group's name as the IdP puts it in the token"
+                                % (where, item_index, v.describe(group)))
+        for item_index, method in enumerate(entry["methods"]):
+            if method not in HTTP_METHODS:
+                problems.append("%s.methods[%d] is %s: give one of %s"
+                                % (where, item_index, v.describe(method), ", ".join(HTTP_METHODS)))
+        for item_index, path in enumerate(entry["paths"]):
+            problems += check_path("%s.paths[%d]" % (where, item_index), path)
+        reader.add(problems)
+        if problems:
+            continue
+        rule = (sorted(set(entry["groups"])), sorted(set(entry["methods"])))
+        for path in entry["paths"]:
+            if path in seen and seen[path][1] != rule:
+                reader.add(["security_access_map names path %s twice with different rules (%s: groups %s, methods %s; "
+                            "%s: groups %s, methods %s): give each path once" % (
+                                path, seen[path][0], ", ".join(seen[path][1][0]), ", ".join(seen[path][1][1]),
+                                where, ", ".join(rule[0]), ", ".join(rule[1]))])
+            seen.setdefault(path, (where, rule))
+        out.append({"groups": list(entry["groups"]), "paths": list(entry["paths"]), "methods": list(entry["methods"])})
+    return out
+
+
+def read_identity(reader, mesh_enabled, require_secrets=False):
+    s = {"issuer": reader.read("security_oidc_issuer_url", v.to_str)}
+    s["enabled"] = bool(s["issuer"])
+    if s["issuer"]:
+        rest = s["issuer"][len("https://"):]
+        if not s["issuer"].startswith("https://") or not rest or v.one_line(s["issuer"]) or " " in s["issuer"] \
+                or v.hostname(rest.split("/", 1)[0].split(":", 1)[0]) is not None:
+            reader.add(["security_oidc_issuer_url is '%s': give the issuer's https:// URL exactly as the tokens name "
+                        "it, such as https://keycloak.example.internal/realms/privateai" % s["issuer"]])
+        elif not mesh_enabled:
+            reader.add(["security_oidc_issuer_url is set but security_mesh_enabled is false: the tokens are checked "
+                        "and the access map enforced by the mesh's waypoint; set security_mesh_enabled: true"])
+    s["jwks_uri"] = reader.read("security_oidc_jwks_uri", v.to_str)
+    if s["jwks_uri"] and (not s["jwks_uri"].startswith("https://") or v.one_line(s["jwks_uri"]) or " " in s["jwks_uri"]):
+        reader.add(["security_oidc_jwks_uri is '%s': give the https:// URL of the issuer's keys, or leave it empty to "
+                    "use the issuer's discovery document" % s["jwks_uri"]])
+    s["client_id"] = reader.read("security_oidc_client_id", v.to_str)
+    if s["enabled"] and s["client_id"] is not None and (not s["client_id"].strip() or v.one_line(s["client_id"])):
+        reader.add(["security_oidc_client_id is %s: give the client id registered at the IdP" % v.describe(s["client_id"])])
+    # The client secret is never echoed in a problem.
+    secret = reader.read("security_oidc_client_secret", v.to_str)
+    s["existing_secret"] = reader.read("security_oauth2_proxy_existing_secret", v.to_str)
+    if s["existing_secret"]:
+        reader.add(v.check_dns_subdomain("security_oauth2_proxy_existing_secret", s["existing_secret"]))
+    s["secret_missing"] = bool(s["enabled"] and not secret and not s["existing_secret"])
+    if s["secret_missing"] and require_secrets:
+        reader.add(["security_oidc_client_secret is empty and security_oauth2_proxy_existing_secret is empty: give the "
+                    "client secret the IdP issued (in the vault file), or the name of a Secret in the security namespace "
+                    "holding client-id, client-secret and cookie-secret"])
+    if secret and (v.one_line(secret) or secret != secret.strip()):
+        reader.add(["security_oidc_client_secret has line breaks or surrounding spaces: give the secret exactly as the "
+                    "IdP issued it (its value is not shown)"])
+    s["has_client_secret"] = bool(secret)
+    s["groups_claim"] = reader.read("security_oidc_groups_claim", v.to_str)
+    if s["groups_claim"] is not None and (not s["groups_claim"].strip() or v.one_line(s["groups_claim"])
+                                          or any(c in s["groups_claim"] for c in "[]")):
+        reader.add(["security_oidc_groups_claim is %s: give the claim holding the groups, such as groups"
+                    % v.describe(s["groups_claim"])])
+    s["access_map"] = _access_map(reader)
+    s["api_key_paths"] = []
+    for index, path in enumerate(reader.read("security_api_key_paths", v.to_list) or []):
+        problems = check_path("security_api_key_paths[%d]" % index, path)
+        reader.add(problems)
+        if not problems:
+            s["api_key_paths"].append(path)
+    s["mesh_clients"] = []
+    for index, key in enumerate(reader.read("security_model_mesh_clients", v.to_list) or []):
+        if key not in NAMESPACE_KEYS:
+            reader.add(["security_model_mesh_clients[%d] is %s: give a key of security_namespaces (%s)"
+                        % (index, v.describe(key), ", ".join(NAMESPACE_KEYS))])
+        else:
+            s["mesh_clients"].append(key)
+    s["console_groups"] = reader.read("security_console_groups", v.to_list)
+    for index, group in enumerate(s["console_groups"] or []):
+        if not isinstance(group, str) or not group.strip() or v.one_line(group) or " " in group:
+            reader.add(["security_console_groups[%d] is %s: give a group name" % (index, v.describe(group))])
+    s["chart_version"] = reader.read("security_oauth2_proxy_chart_version", v.to_str)
+    if s["chart_version"] is not None and not v.TAG_RE.match(s["chart_version"]):
+        reader.add(["security_oauth2_proxy_chart_version is '%s': give the exact chart version, such as 10.7.0"
+                    % s["chart_version"]])
+    s["chart_repo_url"] = _https_or_oci(reader, "security_oauth2_proxy_chart_repo_url")
+    s["chart_archive"] = reader.read("security_oauth2_proxy_chart_archive", v.to_str)
+    if s["chart_archive"]:
+        s["chart_archive"] = os.path.expanduser(s["chart_archive"])
+        if not os.path.isfile(s["chart_archive"]):
+            reader.add(["security_oauth2_proxy_chart_archive is '%s': no such file on the control node (helm pull the "
+                        "pinned chart there, or leave it empty to use security_oauth2_proxy_chart_repo_url)"
+                        % s["chart_archive"]])
+    s["image_registry"] = _registry(reader, "security_oauth2_proxy_image_registry")
+    s["image_pull_secrets"] = _pull_secrets(reader, "security_oauth2_proxy_image_pull_secrets")
+    s["replicas"] = reader.read("security_oauth2_proxy_replicas", v.to_int)
+    if s["replicas"] is not None and not 1 <= s["replicas"] <= 10:
+        reader.add(["security_oauth2_proxy_replicas is %d: give 1 to 10 (2 keeps logins up through a node drain)"
+                    % s["replicas"]])
+    s["email_domains"] = reader.read("security_oauth2_proxy_email_domains", v.to_list)
+    for index, domain in enumerate(s["email_domains"] or []):
+        if not isinstance(domain, str) or (domain != "*" and v.hostname(domain) is not None):
+            reader.add(["security_oauth2_proxy_email_domains[%d] is %s: give a mail domain or *"
+                        % (index, v.describe(domain))])
+    return s
+
+
+def build_identity(i, namespaces, secrets):
+    """oauth2-proxy (browser logins), the JWT check and the access map on the serving namespace's waypoint."""
+    security, serving = namespaces["security"], namespaces["serving"]
+    args = ["--provider=oidc", "--oidc-issuer-url=%s" % i["issuer"], "--oidc-groups-claim=%s" % i["groups_claim"],
+            "--reverse-proxy=true", "--set-xauthrequest=true", "--set-authorization-header=true",
+            "--pass-access-token=true", "--skip-provider-button=true", "--cookie-secure=true",
+            "--code-challenge-method=S256", "--scope=openid email profile groups"]
+    args += ["--allowed-group=%s" % group for group in i["console_groups"]]
+    values = {"config": {"existingSecret": i["existing_secret"] or CREDENTIALS_SECRET,
+                         "emailDomains": list(i["email_domains"]), "upstreams": ["static://202"]},
+              "extraArgs": args, "replicaCount": i["replicas"], "metrics": {"enabled": True},
+              "serviceAccount": {"enabled": True, "automountServiceAccountToken": False}}
+    if i["image_registry"]:
+        values["image"] = {"registry": i["image_registry"]}
+    if i["image_pull_secrets"]:
+        values["imagePullSecrets"] = [{"name": name} for name in i["image_pull_secrets"]]
+    release = {"name": "oauth2-proxy", "chart": "oauth2-proxy", "version": i["chart_version"], "namespace": security,
+               "wait": True, "wait_timeout": 300, "values": values}
+    if i["chart_archive"]:
+        release["archive"] = i["chart_archive"]
+    else:
+        release["repo_url"] = i["chart_repo_url"]
+    manifests = []
+    if not i["existing_secret"]:
+        manifests.append({"phase": "pre", "secret": True,
+                          "description": "oauth2-proxy's client id, client secret and cookie secret",
+                          "definition": {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                         "metadata": {"name": CREDENTIALS_SECRET, "namespace": security,
+                                                      "labels": dict(kp.LABELS)},
+                                         "stringData": {"client-id": i["client_id"],
+                                                        "client-secret": secrets.get("client_secret") or PLACEHOLDER,
+                                                        "cookie-secret": secrets.get("cookie_secret") or PLACEHOLDER}}})
+    target = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": WAYPOINT}]
+    manifests.append({"phase": "post", "description": "the serving namespace's waypoint: checks tokens and the access map",
+                      "definition": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                                     "metadata": {"name": WAYPOINT, "namespace": serving,
+                                                  "labels": dict(kp.LABELS, **{"istio.io/waypoint-for": "service"})},
+                                     "spec": {"gatewayClassName": "istio-waypoint", "listeners": [
+                                         {"name": "mesh", "port": HBONE_PORT, "protocol": "HBONE"}]}}})
+    jwt = {"issuer": i["issuer"], "audiences": [i["client_id"]], "forwardOriginalToken": True}
+    if i["jwks_uri"]:
+        jwt["jwksUri"] = i["jwks_uri"]
+    manifests.append({"phase": "post", "description": "tokens of the site's IdP are checked; an invalid one is refused",
+                      "definition": {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication",
+                                     "metadata": {"name": "privateai-oidc", "namespace": serving, "labels": dict(kp.LABELS)},
+                                     "spec": {"targetRefs": target, "jwtRules": [jwt]}}})
+    manifests.append({"phase": "post", "description": "who may call which path of the model API (everything else denied)",
+                      "definition": {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+                                     "metadata": {"name": "privateai-model-api", "namespace": serving,
+                                                  "labels": dict(kp.LABELS)},
+                                     "spec": {"targetRefs": target, "action": "ALLOW",
+                                              "rules": authorization_rules(i, namespaces)}}})
+    # A client addressing an engine pod directly would pass by the waypoint: ztunnel lets only the serving namespace
+    # (the waypoint, the engines of a multi-node model) and Prometheus reach the engines (L4, by workload identity).
+    manifests.append({"phase": "post", "description": "the engines take connections from the waypoint, each other and "
+                                                      "Prometheus only (ztunnel, L4)",
+                      "definition": {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+                                     "metadata": {"name": "privateai-model-engines-l4", "namespace": serving,
+                                                  "labels": dict(kp.LABELS)},
+                                     "spec": {"selector": {"matchLabels": {"app.kubernetes.io/managed-by":
+                                                                           kp.LABELS["app.kubernetes.io/managed-by"]}},
+                                              "action": "ALLOW",
+                                              "rules": [{"from": [{"source": {"namespaces": [
+                                                  serving, namespaces["monitoring"]]}}]}]}}})
+    return release, manifests
+
+
+def authorization_rules(i, namespaces):
+    rules = []
+    for entry in i["access_map"]:
+        rules.append({"from": [{"source": {"requestPrincipals": ["%s/*" % i["issuer"]]}}],
+                      "to": [{"operation": {"paths": list(entry["paths"]), "methods": list(entry["methods"])}}],
+                      "when": [{"key": "request.auth.claims[%s]" % i["groups_claim"], "values": list(entry["groups"])}]})
+    if i["api_key_paths"]:
+        # Machine clients without a token: the engine checks their API key (model_serving's Secret).
+        rules.append({"from": [{"source": {"notRequestPrincipals": ["*"]}}],
+                      "to": [{"operation": {"paths": list(i["api_key_paths"]), "methods": ["GET", "POST"]}}]})
+    if i["mesh_clients"]:
+        # Dify's own calls: inside the mesh, by their workload identity.
+        rules.append({"from": [{"source": {"namespaces": [namespaces[k] for k in i["mesh_clients"]]}}],
+                      "to": [{"operation": {"paths": ["/v1/*"]}}]})
+    return rules
+
+
+# --------------------------------------------------------------------------------------------- image policy
+
+def _prefix_admits(prefix, image):
+    """Whether an allowlist entry (registry[/path]) admits an image reference: the reference starts with it and '/'."""
+    return image.startswith(prefix.rstrip("/") + "/")
+
+
+def _admits(prefix, item):
+    """Whether an allowlist entry admits every image of a stack item: a registry[/path] the stage pulls below
+    (kind registry), or a repository or a full image reference (kinds repository, image)."""
+    if item.get("kind") == "registry":
+        return item["image"].rstrip("/") == prefix or _prefix_admits(prefix, item["image"])
+    return _prefix_admits(prefix, item["image"])
+
+
+def read_image_policy(reader, stack_images):
+    """The allowlist, checked against the images the stack's stages pull (``stack_images``: [{source, image}], each
+    image a reference or a registry[/path] prefix)."""
+    s = {"registries": [], "exempt": []}
+    for index, item in enumerate(reader.read("security_image_registries", v.to_list) or []):
+        problems = v.check_registry("security_image_registries[%d]" % index, item)
+        if not problems and ("'" in item or "\\\\" in item):
+            problems = ["security_image_registries[%d] is %s: give host[:port][/path]" % (index, v.describe(item))]
+        reader.add(problems)
+        if not problems:
+            s["registries"].append(item.rstrip("/"))
+    for index, item in enumerate(reader.read("security_image_policy_exempt_namespaces", v.to_list) or []):
+        problems = v.check_dns_label("security_image_policy_exempt_namespaces[%d]" % index, item)
+        reader.add(problems)
+        if not problems:
+            s["exempt"].append(item)
+    if s["registries"]:
+        blocked = [item for item in stack_images or []
+                   if isinstance(item, dict) and item.get("image") and not any(_admits(p, item) for p in s["registries"])]
+        if blocked:
+            reader.add(["security_image_registries is [%s]: it would block the stack's own images: %s. Add those "
+                        "registries, or mirror the images into one of the listed registries and set the variables named"
+                        % (", ".join(s["registries"]),
+                           "; ".join("%s (%s)" % (b["image"], b["source"]) for b in blocked))])
+    return s
+
+
+def build_image_policy(s):
+    quoted = ", ".join("'%s/'" % p for p in s["registries"])
+    check = "[%s].exists(p, c.image.startsWith(p))" % quoted
+
+    def each(field):
+        return "!has(object.spec.%s) || object.spec.%s.all(c, %s)" % (field, field, check)
+    message = "images must come from the internal registries: %s" % ", ".join(s["registries"])
+    policy = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+              "metadata": {"name": "privateai-image-registries", "labels": dict(kp.LABELS)},
+              "spec": {"failurePolicy": "Fail",
+                       "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                                                               "operations": ["CREATE", "UPDATE"],
+                                                               "resources": ["pods", "pods/ephemeralcontainers"]}]},
+                       "validations": [{"expression": each(field), "message": message}
+                                       for field in ("containers", "initContainers", "ephemeralContainers")]}}
+    binding = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+               "metadata": {"name": "privateai-image-registries", "labels": dict(kp.LABELS)},
+               "spec": {"policyName": "privateai-image-registries", "validationActions": ["Deny"]}}
+    if s["exempt"]:
+        binding["spec"]["matchResources"] = {"namespaceSelector": {"matchExpressions": [
+            {"key": NAMESPACE_LABEL, "operator": "NotIn", "values": list(s["exempt"])}]}}
+    return [{"phase": "post", "description": "pods may only run images of the internal registries", "definition": policy},
+            {"phase": "post", "description": "binds the image policy cluster-wide (but the exempt namespaces)",
+             "definition": binding}]
+
+
+# The other stages' image settings the allowlist is checked against (their names as the roles define them).
+STACK_IMAGE_VARIABLES = (
+    "gpu_operator_enabled", "gpu_operator_image_registry", "gpu_operator_nfd_image_repository",
+    "network_operator_enabled", "network_operator_image_registry", "cert_manager_enabled", "cert_manager_image_registry",
+    "model_serving_enabled", "model_serving_image_registry", "model_serving_vllm_image", "model_serving_sglang_image",
+    "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository")
+ROOK_UPSTREAM = ("docker.io/rook", "quay.io/cephcsi", "quay.io/csiaddons", "registry.k8s.io/sig-storage")
+
+
+def _on(values, name):
+    value = values.get(name, True)
+    return value not in (False, "false", "False", "no", "0", 0)
+
+
+def stack_images(values, settings):
+    """[{source, image, kind}]: the images (kind image), repositories or registry prefixes each stage pulls, from its variables (``values``, those
+    of STACK_IMAGE_VARIABLES that are set) and this role's ``settings``. A stage whose variables are absent is
+    skipped."""
+    values = dict((k, item) for k, item in (values or {}).items()
+                  if k in STACK_IMAGE_VARIABLES and not (isinstance(item, str) and "{{" in item))
+    out = []
+
+    def add(source, image, kind="registry"):
+        if isinstance(image, str) and image:
+            out.append({"source": source, "image": image, "kind": kind})
+    if "gpu_operator_image_registry" in values and _on(values, "gpu_operator_enabled"):
+        add("gpu_operator_image_registry", values["gpu_operator_image_registry"])
+        add("gpu_operator_nfd_image_repository", values.get("gpu_operator_nfd_image_repository"), "repository")
+    if "network_operator_image_registry" in values and _on(values, "network_operator_enabled"):
+        add("network_operator_image_registry", values["network_operator_image_registry"])
+    if "cert_manager_image_registry" in values and _on(values, "cert_manager_enabled"):
+        add("cert_manager_image_registry", values["cert_manager_image_registry"])
+    if _on(values, "model_serving_enabled"):
+        if values.get("model_serving_image_registry"):
+            add("model_serving_image_registry", values["model_serving_image_registry"])
+        else:
+            add("model_serving_vllm_image", values.get("model_serving_vllm_image"), "image")
+            add("model_serving_sglang_image", values.get("model_serving_sglang_image"), "image")
+        add("model_serving_lws_image_registry", values.get("model_serving_lws_image_registry"))
+    if "rook_ceph_image_registry" in values and _on(values, "rook_ceph_enabled"):
+        if values["rook_ceph_image_registry"]:
+            add("rook_ceph_image_registry", values["rook_ceph_image_registry"])
+        else:
+            for prefix in ROOK_UPSTREAM:
+                add("rook_ceph_image_registry (empty: upstream)", prefix)
+            add("rook_ceph_ceph_image_repository", values.get("rook_ceph_ceph_image_repository"), "repository")
+    if _on(settings, "security_mesh_enabled"):
+        add("security_mesh_image_registry", settings.get("security_mesh_image_registry") or "registry.istio.io/release")
+    if settings.get("security_audit_sink"):
+        add("security_fluent_bit_image_registry", (settings.get("security_fluent_bit_image_registry") or "cr.fluentbit.io")
+            + "/fluent/fluent-bit", "repository")
+    if settings.get("security_oidc_issuer_url"):
+        add("security_oauth2_proxy_image_registry",
+            settings.get("security_oauth2_proxy_image_registry") or "quay.io/oauth2-proxy")
+    return out
+
+
+# --------------------------------------------------------------------------------------------- installer files
+
+KMS_KEYS = ("name", "endpoint", "timeout", "credentials_file")
+INSTALLER_HEADER = ("# Rendered by privateai.deepseek_dify (stage security): %s for the site's Kubernetes installer\n"
+                    "# (docs/security.md: Kubespray and RKE2 variables). Change the inventory and render again.\n")
+
+
+def read_installer(reader):
+    s = {"audit_policy": reader.read("security_audit_policy", v.to_bool)}
+    s["audit_policy_path"] = reader.read("security_audit_policy_path", v.to_str)
+    s["encryption_config_path"] = reader.read("security_encryption_config_path", v.to_str)
+    for name in ("audit_policy_path", "encryption_config_path"):
+        if s[name] is not None and v.plain_path(s[name]) is not None:
+            reader.add(["security_%s is '%s': give an absolute path on the control-plane nodes, such as %s"
+                        % (name, s[name], "/etc/kubernetes/audit-policy.yaml")])
+    kms = reader.read("security_kms", v.to_dict)
+    s["kms"] = None
+    if kms:
+        problems = v.unknown_keys("security_kms", kms, KMS_KEYS)
+        endpoint = kms.get("endpoint")
+        if not isinstance(endpoint, str) or not endpoint.startswith("unix:///") or v.plain_path(endpoint[len("unix://"):]):
+            problems.append("security_kms.endpoint is %s: give the KMS v2 plugin's socket, such as "
+                            "unix:///var/run/kmsplugin/socket.sock" % v.describe(endpoint))
+        problems += v.check_dns_label("security_kms.name", kms.get("name"))
+        if "timeout" in kms:
+            problems += v.check_go_duration("security_kms.timeout", kms["timeout"])
+        credentials = kms.get("credentials_file")
+        if not credentials:
+            problems.append("security_kms.credentials_file is %s: the KMS plugin at %s needs its credentials (a token "
+                            "or key file on the control-plane nodes, such as /etc/kubernetes/kms/vault-token); give "
+                            "its path" % (v.describe(credentials), endpoint))
+        elif v.plain_path(credentials) is not None:
+            problems.append("security_kms.credentials_file is %s: give an absolute path on the control-plane nodes"
+                            % v.describe(credentials))
+        reader.add(problems)
+        s["kms"] = None if problems else dict(kms)
+    return s
+
+
+def audit_policy(namespaces):
+    """The API server's audit Policy: who did what, never the bodies of Secrets, ConfigMaps or token reviews."""
+    stack = sorted(set(namespaces[k] for k in ("dify", "serving", "security", "mesh")))
+    return {"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"], "rules": [
+        {"level": "None", "users": ["system:kube-proxy"], "verbs": ["watch"],
+         "resources": [{"group": "", "resources": ["endpoints", "services", "services/status"]}]},
+        {"level": "None", "nonResourceURLs": ["/healthz*", "/livez*", "/readyz*", "/version", "/metrics"]},
+        {"level": "None", "resources": [{"group": "", "resources": ["events"]},
+                                        {"group": "coordination.k8s.io", "resources": ["leases"]}]},
+        # Bodies of these hold secrets: who and when only.
+        {"level": "Metadata", "resources": [{"group": "", "resources": ["secrets", "configmaps", "serviceaccounts/token"]},
+                                            {"group": "authentication.k8s.io", "resources": ["tokenreviews"]}]},
+        {"level": "RequestResponse", "verbs": ["create", "update", "patch", "delete", "deletecollection"],
+         "resources": [{"group": "rbac.authorization.k8s.io"},
+                       {"group": "admissionregistration.k8s.io"},
+                       {"group": "networking.k8s.io", "resources": ["networkpolicies"]},
+                       {"group": "security.istio.io"}]},
+        {"level": "Request", "verbs": ["create", "update", "patch", "delete", "deletecollection"], "namespaces": stack},
+        {"level": "Metadata"},
+    ]}
+
+
+def encryption_config(kms):
+    provider = {"apiVersion": "v2", "name": kms["name"], "endpoint": kms["endpoint"],
+                "timeout": kms.get("timeout", "3s")}
+    return {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration", "resources": [
+        # identity last: Secrets written before encryption was on stay readable until rewritten.
+        {"resources": ["secrets"], "providers": [{"kms": provider}, {"identity": {}}]}]}
+
+
+def installer_files(s, namespaces):
+    """{file name: data} the site's Kubernetes installer takes (Kubespray or RKE2 variables in docs/security.md)."""
+    out = {}
+    if s["audit_policy"]:
+        out["audit-policy.yaml"] = audit_policy(namespaces)
+    if s["kms"]:
+        out["encryption-config.yaml"] = encryption_config(s["kms"])
+    return out
+
+
+# --------------------------------------------------------------------------------------------- audit logs
+
+SINK_KEYS = ("type", "host", "port", "index", "tls_verify", "user", "password_secret", "ca_secret")
+SINK_TYPES = ("opensearch", "elasticsearch", "syslog")
+BUFFER_DIR = "/var/lib/fluent-bit/buffer"
+# Lines of the engines' logs that carry prompt text (vLLM's request logging).
+PROMPT_LINES = r"(Received request|prompt: |prompt_token_ids)"
+
+
+def read_audit_logs(reader):
+    s = {"sink": None}
+    sink = reader.read("security_audit_sink", v.to_dict)
+    s["log_prompts"] = reader.read("security_audit_log_prompts", v.to_bool)
+    s["apiserver_log"] = reader.read("security_audit_apiserver_log", v.to_str)
+    if s["apiserver_log"] is not None and v.log_glob(s["apiserver_log"]) is not None:
+        reader.add(["security_audit_apiserver_log is '%s': give the API server's audit log path on the control-plane "
+                    "nodes, such as /var/log/kubernetes/audit/audit.log" % s["apiserver_log"]])
+    s["buffer_limit"] = reader.read("security_audit_buffer_limit", v.to_str)
+    if s["buffer_limit"] is not None and not re.match(r"^[0-9]+[KMG]$", s["buffer_limit"]):
+        reader.add(["security_audit_buffer_limit is '%s': give a size such as 10G (the disk buffer of each node while "
+                    "the sink is down)" % s["buffer_limit"]])
+    s["chart_version"] = reader.read("security_fluent_bit_chart_version", v.to_str)
+    if s["chart_version"] is not None and not v.TAG_RE.match(s["chart_version"]):
+        reader.add(["security_fluent_bit_chart_version is '%s': give the exact chart version, such as 0.58.1"
+                    % s["chart_version"]])
+    s["chart_repo_url"] = _https_or_oci(reader, "security_fluent_bit_chart_repo_url")
+    s["image_registry"] = _registry(reader, "security_fluent_bit_image_registry")
+    s["image_pull_secrets"] = _pull_secrets(reader, "security_fluent_bit_image_pull_secrets")
+    if not sink:
+        return s
+    problems = v.unknown_keys("security_audit_sink", sink, SINK_KEYS)
+    if sink.get("type") not in SINK_TYPES:
+        problems.append("security_audit_sink.type is %s: give one of %s"
+                        % (v.describe(sink.get("type")), ", ".join(SINK_TYPES)))
+    if v.hostname(sink.get("host")) is not None:
+        problems.append("security_audit_sink.host is %s: give the sink's host name or address"
+                        % v.describe(sink.get("host")))
+    port = sink.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        problems.append("security_audit_sink.port is %s: give the TLS port (9200, 6514)" % v.describe(port))
+    for key in ("index", "user"):
+        if key in sink and (not isinstance(sink[key], str) or not re.match(r"^[A-Za-z0-9_.-]+$", sink[key])):
+            problems.append("security_audit_sink.%s is %s: give letters, digits, '_', '.', '-'" % (key, v.describe(sink[key])))
+    for key in ("password_secret", "ca_secret"):
+        if key in sink:
+            problems += v.check_dns_subdomain("security_audit_sink." + key, sink[key])
+    if sink.get("user") and not sink.get("password_secret"):
+        problems.append("security_audit_sink.password_secret is missing: give the Secret (key password) in the "
+                        "logging namespace that holds the password of user %s" % sink["user"])
+    if "tls_verify" in sink and not isinstance(sink["tls_verify"], bool):
+        problems.append("security_audit_sink.tls_verify is %s: give true or false" % v.describe(sink["tls_verify"]))
+    reader.add(problems)
+    s["sink"] = None if problems else dict(sink)
+    return s
+
+
+def _section(kind, entries):
+    """One [SECTION] of Fluent Bit's classic configuration, from (key, value) pairs (values checked before)."""
+    width = max(len(key) for key, _value in entries)
+    return "[%s]\n%s\n" % (kind, "\n".join("    %s %s" % (key.ljust(width), value) for key, value in entries))
+
+
+def fluent_bit_sections(a, namespaces):
+    """The pipeline as data: {service, inputs, filters, outputs}, each a list of (kind, [(key, value)])."""
+    sink = a["sink"]
+    service = [("SERVICE", [("Daemon", "Off"), ("Flush", "1"), ("Log_Level", "info"),
+                            ("Parsers_File", "/fluent-bit/etc/parsers.conf"), ("HTTP_Server", "On"),
+                            ("HTTP_Listen", "0.0.0.0"), ("HTTP_Port", "2020"), ("Health_Check", "On"),
+                            ("storage.path", BUFFER_DIR), ("storage.sync", "normal"), ("storage.checksum", "On"),
+                            ("storage.backlog.mem_limit", "50M")])]
+    serving = namespaces["serving"]
+    inputs = [
+        ("INPUT", [("Name", "tail"), ("Tag", "kube.*"), ("Path", "/var/log/containers/*.log"),
+                   ("Exclude_Path", "/var/log/containers/*_%s_*.log" % serving), ("multiline.parser", "cri, docker"),
+                   ("DB", "/var/lib/fluent-bit/tail-containers.db"), ("Skip_Long_Lines", "On"),
+                   ("storage.type", "filesystem")]),
+        # The engines' access logs (who called which model, when, token counts) under their own tag.
+        ("INPUT", [("Name", "tail"), ("Tag", "serving.*"), ("Path", "/var/log/containers/*_%s_*.log" % serving),
+                   ("multiline.parser", "cri, docker"), ("DB", "/var/lib/fluent-bit/tail-serving.db"),
+                   ("Skip_Long_Lines", "On"), ("storage.type", "filesystem")]),
+        ("INPUT", [("Name", "tail"), ("Tag", "audit.kube-apiserver"), ("Path", a["apiserver_log"]),
+                   ("Parser", "json"), ("DB", "/var/lib/fluent-bit/tail-audit.db"), ("Skip_Long_Lines", "Off"),
+                   ("storage.type", "filesystem")]),
+    ]
+    filters = [("FILTER", [("Name", "kubernetes"), ("Match", "kube.*"), ("Merge_Log", "On"), ("Keep_Log", "Off"),
+                           ("K8S-Logging.Exclude", "Off")]),
+               ("FILTER", [("Name", "kubernetes"), ("Match", "serving.*"), ("Kube_Tag_Prefix", "serving.var.log.containers."),
+                           ("Merge_Log", "On"), ("Keep_Log", "Off"), ("K8S-Logging.Exclude", "Off")])]
+    if not a["log_prompts"]:
+        filters.append(("FILTER", [("Name", "grep"), ("Match", "serving.*"), ("Exclude", "log %s" % PROMPT_LINES)]))
+    outputs = []
+    for match in ("kube.*", "serving.*", "audit.*"):
+        if sink["type"] == "syslog":
+            entries = [("Name", "syslog"), ("Match", match), ("Host", sink["host"]), ("Port", str(sink["port"])),
+                       ("Mode", "tls"), ("Syslog_Format", "rfc5424"), ("Syslog_Message_Key", "log")]
+        else:
+            entries = [("Name", "opensearch" if sink["type"] == "opensearch" else "es"), ("Match", match),
+                       ("Host", sink["host"]), ("Port", str(sink["port"])),
+                       ("Index", "%s-%s" % (sink.get("index", "privateai"), match.split(".", 1)[0])),
+                       ("Suppress_Type_Name", "On"), ("tls", "On")]
+            if sink.get("user"):
+                entries += [("HTTP_User", sink["user"]), ("HTTP_Passwd", "${SINK_PASSWORD}")]
+        entries += [("tls", "On"), ("tls.verify", "On" if sink.get("tls_verify", True) else "Off"),
+                    ("Retry_Limit", "no_limits"), ("storage.total_limit_size", a["buffer_limit"])]
+        if sink.get("ca_secret"):
+            entries.append(("tls.ca_file", "/fluent-bit/sink-ca/ca.crt"))
+        seen, unique = set(), []
+        for key, value in entries:
+            if key not in seen:
+                seen.add(key)
+                unique.append((key, value))
+        outputs.append(("OUTPUT", unique))
+    return {"service": service, "inputs": inputs, "filters": filters, "outputs": outputs}
+
+
+def build_audit_logs(a, namespaces, logging_namespace):
+    sections = fluent_bit_sections(a, namespaces)
+    config = dict((part, "\n".join(_section(kind, entries) for kind, entries in items))
+                  for part, items in sections.items())
+    volumes = [{"name": "buffer", "hostPath": {"path": "/var/lib/fluent-bit", "type": "DirectoryOrCreate"}}]
+    mounts = [{"name": "buffer", "mountPath": "/var/lib/fluent-bit"}]
+    sink = a["sink"]
+    if sink.get("ca_secret"):
+        volumes.append({"name": "sink-ca", "secret": {"secretName": sink["ca_secret"]}})
+        mounts.append({"name": "sink-ca", "mountPath": "/fluent-bit/sink-ca", "readOnly": True})
+    values = {"kind": "DaemonSet", "config": {"service": config["service"], "inputs": config["inputs"],
+                                              "filters": config["filters"], "outputs": config["outputs"]},
+              "extraVolumes": volumes, "extraVolumeMounts": mounts,
+              # The control-plane nodes hold the API server's audit log.
+              "tolerations": [dict(kp.CONTROL_PLANE_TOLERATION)]}
+    if sink.get("password_secret"):
+        reference = {"name": sink["password_secret"], "key": "password"}
+        values["env"] = [{"name": "SINK_PASSWORD", "valueFrom": {"secretKeyRef": reference}}]
+    if a["image_registry"]:
+        values["image"] = {"repository": "%s/fluent/fluent-bit" % a["image_registry"]}
+    if a["image_pull_secrets"]:
+        values["imagePullSecrets"] = [{"name": name} for name in a["image_pull_secrets"]]
+    release = {"name": "fluent-bit", "chart": "fluent-bit", "version": a["chart_version"], "namespace": logging_namespace,
+               "wait": True, "wait_timeout": 300, "repo_url": a["chart_repo_url"], "values": values}
+    namespace = kp._namespace(logging_namespace, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
+                              "Fluent Bit reads the nodes' logs and buffers on the node's disk (hostPath, privileged)")
+    return release, [namespace], sections
