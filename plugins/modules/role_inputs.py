@@ -54,7 +54,7 @@ options:
   fail_on_problems:
     description:
       - V(true) fails the task listing every problem. V(false) is the collecting mode of the whole-inventory
-        preflight (C(playbooks/preflight.yml)): the task succeeds and returns the problems in RV(problems), so the
+        preflight C(playbooks/preflight.yml). The task then succeeds and returns the problems in RV(problems), so the
         problems of every role, stage and host can be reported together in one message.
       - With O(role) set, a variable the inventory does not set is taken from the role's C(defaults/main.yml)
         (templated with the role's C(vars/main.yml) and the host's variables), so defaults derived from shared
