@@ -105,8 +105,8 @@ def _return_rows(values, prefix=""):
     rows = []
     for name, value in sorted((values or {}).items()):
         value = value or {}
-        rows.append("| `%s%s` | %s | %s | %s |" % (prefix, name, _cell(value.get("type", "")), _cell(value.get("returned", "")),
-                                                 _cell(value.get("description", ""))))
+        rows.append("| `%s%s` | %s | %s | %s |" % (
+            prefix, name, _cell(value.get("type", "")), _cell(value.get("returned", "")), _cell(value.get("description", ""))))
         if isinstance(value.get("contains"), dict):
             rows.extend(_return_rows(value["contains"], prefix + name + "."))
     return rows

@@ -112,8 +112,8 @@ class ActionModule(ActionBase):
         result["problems"] = problems
         if problems and not fail_on_problems:
             # Collecting mode (the whole-inventory preflight): the problems are returned, the task succeeds.
-            result["msg"] = "%s on %s: %d bad input value(s)" % (role_name, task_vars.get("inventory_hostname", "?"),
-                                                                  len(problems))
+            host = task_vars.get("inventory_hostname", "?")
+            result["msg"] = "%s on %s: %d bad input value(s)" % (role_name, host, len(problems))
             return result
         if problems:
             result["failed"] = True

@@ -269,8 +269,9 @@ def _md_code(value):
 def render_markdown(report):
     s = report["summary"]
     lines = ["# Run report: %s" % _md(report["inventory"]), "",
-             "Result: **%s**%s. Generated %s." % (report["result"], (" (%s)" % _md(report["failure"])) if report["failure"] else "",
-                                                 _md(report["generated"] or "")), "",
+             "Result: **%s**%s. Generated %s." % (
+                 report["result"], (" (%s)" % _md(report["failure"])) if report["failure"] else "",
+                 _md(report["generated"] or "")), "",
              "%d nodes, %d GPUs; unhealthy: %s; reboots pending: %s; %d warnings." % (
                  s["nodes"], s["gpus"], _md(", ".join(s["unhealthy_nodes"]) or "none"),
                  _md(", ".join(s["reboots_pending"]) or "none"), s["warnings"]), ""]
@@ -288,8 +289,8 @@ def render_markdown(report):
             if not link["healthy"]:
                 lines.append("- Unhealthy link %s - %s: %s" % (_md(link["a"]), _md(link["b"]), _md(link["note"])))
         for f in n["findings"]:
-            lines.append("- Health %s: %s %s: %s" % (_md(f["severity"]), _md("GPU%s" % f["gpu"] if f["gpu"] is not None else "node"),
-                                                    _md(f["check"]), _md(f["message"])))
+            where = "GPU%s" % f["gpu"] if f["gpu"] is not None else "node"
+            lines.append("- Health %s: %s %s: %s" % (_md(f["severity"]), _md(where), _md(f["check"]), _md(f["message"])))
         for p in n["problems"]:
             lines.append("- Problem: %s" % _md(p))
         if n["rdma_ports"]:
@@ -391,8 +392,8 @@ def topology_svg(node):
                 lift = 14 + (n % 3) * 12
                 colour = OK_COLOUR if link["healthy"] else BAD_COLOUR
                 lines.append(el("g", {"class": "nvlink" + ("" if link["healthy"] else " unhealthy")},
-                                el("title", {}, "%s - %s: %d NVLinks%s" % (link["a"], link["b"], link["count"],
-                                                                          (", " + link["note"]) if link["note"] else "")),
+                                el("title", {}, "%s - %s: %d NVLinks%s" % (
+                                    link["a"], link["b"], link["count"], (", " + link["note"]) if link["note"] else "")),
                                 el("path", {"d": "M%d %d C%d %d %d %d %d %d" % (ax, ay, ax, ay - lift * 2, bx, by - lift * 2, bx, by),
                                             "fill": "none", "stroke": colour, "stroke-width": 3})))
     legend_y = height - 4
@@ -415,7 +416,8 @@ CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:12px;color:#1c2430;background:#fafbfc}
 h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;border-bottom:1px solid #ccd;margin-top:1.4em}h3{font-size:1em;margin:.6em 0}
 .ok{color:#2e7d32}.bad{color:#c62828;font-weight:600}.card{background:#fff;border:1px solid #dde;border-radius:8px;padding:10px;margin:10px 0}
-table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}td,th{border:1px solid #dde;padding:4px 6px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
+td,th{border:1px solid #dde;padding:4px 6px;text-align:left;vertical-align:top}
 svg.topology{max-width:100%;height:auto;display:block}svg .numa,svg .gs{font-size:11px;fill:#37474f}svg .gl{font-size:13px;font-weight:700;fill:#fff}
 svg .sw{font-size:14px;font-weight:700;fill:#fff}svg .ll{font-size:10px}code{word-break:break-all}
 @media (max-width:600px){body{padding:6px}td,th{padding:3px}}

@@ -7,10 +7,11 @@ host checks (reachable, OS, clock, disk, names) really run on a node.
 
 import os
 import re
+import sys
 
 import yaml
 
-from conftest import REPO
+from conftest import REPO, run_playbook
 
 LAB_VARS = os.path.join(REPO, "inventories", "lab", "group_vars", "all.yml")
 CHRONY_CONF = "/etc/chrony/conf.d/privateai.conf"
@@ -49,8 +50,8 @@ def flat(result):
 
 def test_one_bad_value_per_stage_is_reported_at_once_before_any_stage_ran(node_pair):
     first, second = node_pair.names
-    inventory = node_pair.inventory(group_vars=lab_vars(**dict((var, value) for stage, var, value, text in BAD
-                                                             if var.startswith(("privateai_", "cert_", "rook_", "model_")))),
+    shared = dict((var, value) for stage, var, value, text in BAD if var.startswith(("privateai_", "cert_", "rook_", "model_")))
+    inventory = node_pair.inventory(group_vars=lab_vars(**shared),
                                     host_vars={second: dict((var, value) for stage, var, value, text in BAD
                                                             if var.startswith(("host_", "nvidia_", "gpu_")))})
     result = node_pair.playbook("site.yml", inventory)
@@ -104,3 +105,24 @@ def test_tags_limit_the_checked_stages_and_an_unreachable_host_is_reported(node_
     assert "[storage] - " in out and "rook_ceph_enabled" in out
     # the platform stage is not part of this run: its bad value is not reported
     assert "cert_manager_ca_source" not in out
+
+
+def test_apply_mode_checks_the_kubeconfig_and_helm_once_on_the_control_node(tmp_path):
+    # No node is needed for this: the hosts are the control node itself (local connection)
+    inventory = tmp_path / "inventory"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text(yaml.safe_dump({"all": {
+        "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+        "children": {"gpu_nodes": {"hosts": {"n1": None, "n2": None}},
+                     "storage_nodes": {"hosts": {"n1": None, "n2": None}}}}}))
+    values = lab_vars(privateai_k8s_mode="apply", privateai_kubeconfig=str(tmp_path / "no-kubeconfig"),
+                      k8s_render_apply_helm_binary=str(tmp_path / "no-helm"))
+    (inventory / "group_vars" / "all.yml").write_text(yaml.safe_dump(values))
+    result = run_playbook("playbooks/preflight.yml", inventory)
+    out = flat(result)
+    assert result.returncode != 0, out[-3000:]
+    assert "problems in 1 stage" in out and "[control node]" in out, out[-3000:]
+    assert "kubeconfig %s does not exist" % (tmp_path / "no-kubeconfig") in out
+    assert "helm (%s) was not found" % (tmp_path / "no-helm") in out
+    # the same k8s_render_apply tasks as the apply preflight, run once
+    assert out.count("TASK [privateai.deepseek_dify.k8s_render_apply : Read the kubeconfig and context") == 1

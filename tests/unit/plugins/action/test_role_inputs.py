@@ -68,7 +68,8 @@ def test_programming_errors_fail_the_task(args, message):
     # (what the inventory gives, the problems reported without failing the task)
     ({"node_reboot_throttle": 0}, ["node_reboot_throttle: 0 must be a whole number of at least 1"]),
     ({"node_reboot_throttle": 0, "node_reboot_message": "a\nb"},
-     ["node_reboot_message: 'a\\nb' must be one line of text (no line breaks or control characters)", "node_reboot_throttle: 0 must be a whole number of at least 1"]),
+     ["node_reboot_message: 'a\\nb' must be one line of text (no line breaks or control characters)",
+      "node_reboot_throttle: 0 must be a whole number of at least 1"]),
     ({"node_reboot_throttle": 2}, []),
 ])
 def test_collecting_mode_returns_the_problems_without_failing(task_vars, expected):

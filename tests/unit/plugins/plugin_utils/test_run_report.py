@@ -123,15 +123,15 @@ def test_report_files_from_recorded_snapshots():
     report = json.loads(out["json"])
     assert report["summary"] == {"nodes": 4, "gpus": 15, "unhealthy_nodes": [], "reboots_pending": ["h100x1"],
                                  "models": ["r1-70b"], "warnings": 1}
-    assert report["serving"][0]["memory_gib_per_gpu"] == {"gpu": 80.0, "budget": 72.0, "weights": 35.0, "reserve": 5.0,
-                                                         "kv_cache": 32.0}
+    assert report["serving"][0]["memory_gib_per_gpu"] == {
+        "gpu": 80.0, "budget": 72.0, "weights": 35.0, "reserve": 5.0, "kv_cache": 32.0}
     assert [(s["name"], s["ran"], s["changed"]) for s in report["stages"]] == [("host_baseline", True, 3), ("network", False, 0)]
     html = out["html"]
     assert html.count("<svg") == 4
     # self-contained: no script, no stylesheet or font from elsewhere, no URL but the SVG namespace and the endpoint
     assert "<script" not in html and "<link" not in html and "@import" not in html and "url(" not in html
-    assert set(re.findall(r"https?://[^\s\"<]+", html)) == {"http://www.w3.org/2000/svg",
-                                                             "http://r1-70b.privateai-serving.svc:8000/v1"}
+    assert set(re.findall(r"https?://[^\s\"<]+", html)) == {
+        "http://www.w3.org/2000/svg", "http://r1-70b.privateai-serving.svc:8000/v1"}
     assert 'name="viewport"' in html
     assert "storage: two copies &lt;only&gt;" in html
     assert "/srv/privateai/credentials/model-api-key" in html and "/srv/privateai/credentials/model-api-key" in out["markdown"]
