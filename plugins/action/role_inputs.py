@@ -12,7 +12,7 @@ __metaclass__ = type
 import os
 import re
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 
@@ -88,8 +88,7 @@ class ActionModule(ActionBase):
         fail_on_problems = self._task.args.get("fail_on_problems", True)
         if not isinstance(fail_on_problems, bool):
             raise AnsibleActionFail("fail_on_problems must be true or false, got %r" % (fail_on_problems,))
-        raw = dict((name, task_vars[name]) for name in options if name in task_vars)
-        templar = self._templar
+        raw = self._templar.template(dict((name, task_vars[name]) for name in options if name in task_vars))
         if self._task.args.get("role"):
             # Outside the role the play does not see its defaults: take the role's own defaults (and the internal
             # variables of its vars/main.yml they may refer to) for what the inventory does not set, so a default
@@ -102,8 +101,13 @@ class ActionModule(ActionBase):
                 scope.update(_trusted(defaults))
                 scope.update(task_vars)
                 templar = self._templar.copy_with_new_env(available_variables=scope)
-                raw.update(missing)
-        raw = templar.template(raw)
+                for name, value in missing.items():
+                    try:
+                        raw[name] = templar.template(value)
+                    except AnsibleError:
+                        # A default that needs what only the role's own run has (facts, registered results): the
+                        # argument spec's default stands in, as it did before defaults were read here.
+                        continue
         try:
             converted, problems = check_role_inputs(options, raw, checks)
         except ValueError as exc:

@@ -98,3 +98,20 @@ def test_a_default_derived_from_a_shared_variable_is_checked_outside_the_role(fa
     else:
         assert any(problem in p for p in result["problems"]), result["problems"]
         assert any("infiniban" in p for p in result["problems"]), result["problems"]
+
+
+def test_a_default_that_cannot_be_evaluated_outside_the_role_falls_back_to_the_spec_default(monkeypatch):
+    # node_reboot_timeout's default made to need a fact the play has not gathered
+    from ansible_collections.privateai.deepseek_dify.plugins.action import role_inputs as action_module
+    real_load = action_module.ActionModule._load
+
+    def load_double(self, path):
+        data = real_load(self, path)
+        if path.endswith("defaults/main.yml"):
+            data = dict(data, node_reboot_timeout="{{ ansible_facts.not_gathered }}")
+        return data
+
+    monkeypatch.setattr(action_module.ActionModule, "_load", load_double)
+    result = run_action({"role": "node_reboot", "fail_on_problems": False}, {"inventory_hostname": "gpu01"})
+    assert result["problems"] == []
+    assert result["settings"]["timeout"] == 1800
