@@ -14,8 +14,9 @@ version_added: "0.1.0"
 author:
   - privateai.deepseek_dify maintainers (@privateai)
 description:
-  - Counts, per stage, the task results that changed something and those that failed. The stage of a play is
-    its first tag (every stage playbook tags its plays with the stage name first).
+  - Counts, per stage, the task results that changed something and those that failed. A play's results are
+    counted under each of its tags; every stage playbook tags its plays with the stage name, so the count of a
+    stage is the one under its name.
   - Writes the counts as JSON to the file O(path) after every changed or failed result, so the role run_report
     (last in site.yml, also after a failure) reads what changed so far.
   - Enable it in ansible.cfg (C(callbacks_enabled = privateai.deepseek_dify.stage_changes)); the repository's
@@ -48,7 +49,7 @@ class CallbackModule(CallbackBase):
 
     def __init__(self, *args, **kwargs):
         super(CallbackModule, self).__init__(*args, **kwargs)
-        self._stage = None
+        self._tags = []
         self._counts = {}
 
     def _path(self):
@@ -71,14 +72,15 @@ class CallbackModule(CallbackBase):
         self._write()
 
     def v2_playbook_on_play_start(self, play):
-        tags = play.tags or []
-        self._stage = str(tags[0]) if tags else None
-        if self._stage and self._stage not in self._counts:
-            self._counts[self._stage] = {"changed": 0, "failed": 0}
+        self._tags = sorted(set(str(tag) for tag in play.tags or [] if str(tag) not in ("always", "never")))
+        for tag in self._tags:
+            self._counts.setdefault(tag, {"changed": 0, "failed": 0})
+        self._write()
 
     def _count(self, key):
-        if self._stage:
-            self._counts.setdefault(self._stage, {"changed": 0, "failed": 0})[key] += 1
+        for tag in self._tags:
+            self._counts.setdefault(tag, {"changed": 0, "failed": 0})[key] += 1
+        if self._tags:
             self._write()
 
     def v2_runner_on_ok(self, result):
