@@ -51,6 +51,16 @@ options:
   prefix:
     description: Stripped from the variable names in RV(settings). The default is the role's name and C(_).
     type: str
+  fail_on_problems:
+    description:
+      - V(true) fails the task listing every problem. V(false) is the collecting mode of the whole-inventory
+        preflight C(playbooks/preflight.yml). The task then succeeds and returns the problems in RV(problems), so the
+        problems of every role, stage and host can be reported together in one message.
+      - With O(role) set, a variable the inventory does not set is taken from the role's C(defaults/main.yml)
+        (templated with the role's C(vars/main.yml) and the host's variables), so defaults derived from shared
+        variables are checked as the role would see them.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -62,6 +72,12 @@ EXAMPLES = r"""
   privateai.deepseek_dify.role_inputs:
     role: "{{ item }}"
   loop: [nvidia_driver, nvidia_dcgm, node_reboot]
+
+- name: Collect the problems of a role without failing (the whole-inventory preflight)
+  privateai.deepseek_dify.role_inputs:
+    role: rdma
+    fail_on_problems: false
+  register: __preflight_rdma
 
 - name: Name the checks explicitly
   privateai.deepseek_dify.role_inputs:
@@ -78,7 +94,7 @@ EXAMPLES = r"""
 RETURN = r"""
 settings:
   description: Every option of the role's argument spec, converted, keyed by its name without O(prefix).
-  returned: success
+  returned: when every value is good
   type: dict
   sample: {"chrony_servers": ["ntp1.example.org"], "logrotate_keep": 8}
 problems:
