@@ -118,7 +118,10 @@ def test_apply_mode_checks_the_kubeconfig_and_helm_once_on_the_control_node(tmp_
         "children": {"gpu_nodes": {"hosts": {"n1": None, "n2": None}},
                      "storage_nodes": {"hosts": {"n1": None, "n2": None}}}}}))
     values = lab_vars(privateai_k8s_mode="apply", privateai_kubeconfig=str(tmp_path / "no-kubeconfig"),
-                      k8s_render_apply_helm_binary=str(tmp_path / "no-helm"))
+                      k8s_render_apply_helm_binary=str(tmp_path / "no-helm"),
+                      # n1 and n2 are this machine: the lab's declared disks are taken as declared instead of
+                      # probed here (the probe and the disk decision are tests/integration/test_storage_disks.py's)
+                      rook_ceph_disk_source="inventory")
     (inventory / "group_vars" / "all.yml").write_text(yaml.safe_dump(values))
     result = run_playbook("playbooks/preflight.yml", inventory)
     out = flat(result)
