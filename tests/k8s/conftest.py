@@ -29,6 +29,7 @@ K8S_PLAYBOOKS = (
     ("playbooks/k8s_platform.yml", ("cert_manager", "gpu_operator", "network_operator")),
     ("playbooks/storage.yml", ("storage",)),
     ("playbooks/model_serving.yml", ("model_serving",)),
+    ("playbooks/observability.yml", ("observability",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])
 STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)
