@@ -14,7 +14,9 @@ is no problem:
 - a ServiceMonitor per scrape target (DCGM exporter, model servers, Ceph, Fluent Bit, cert-manager) that no other
   stage renders;
 - the PrometheusRule of the alerts (``alert_groups(s)``), each with a runbook annotation pointing at
-  docs/operations.md, thresholds from the variables.
+  docs/operations.md, thresholds from the variables;
+- the Grafana dashboards (GPU fleet, serving, Ceph, Dify) as ConfigMaps for Grafana's sidecar
+  (plugins/plugin_utils/k8s_dashboards.py).
 
 Receivers never carry a secret in the values: passwords, webhook URLs and API secrets are files of Secrets the site
 creates in the monitoring namespace (``observability_alertmanager_secrets``, mounted by the Alertmanager at
@@ -29,6 +31,7 @@ import base64
 import copy
 import re
 
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dashboards
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
@@ -531,5 +534,9 @@ def _build(common, s, owned, admin_password):
                                      "metadata": {"name": "privateai-alerts", "namespace": namespace,
                                                   "labels": dict(kp.LABELS)},
                                      "spec": {"groups": alert_groups(s)}}})
+    if s["dashboards"]:
+        manifests += k8s_dashboards.config_maps(namespace, kp.LABELS, {"serving": s["serving_namespace"],
+                                                                       "ceph": s["ceph_namespace"],
+                                                                       "dify": s["dify_namespace"]})
     return {"name": "observability", "releases": [kp._release(common, "kube-prometheus-stack", _values(common, s))],
             "manifests": manifests}

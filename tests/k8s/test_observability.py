@@ -90,7 +90,7 @@ def test_stage_objects_validate_against_their_schemas(renders):
     docs = stage_files(renders["prod"])
     kinds = sorted(set(d["kind"] for d in docs.values()))
     # The Grafana admin Secret is not written in render mode.
-    assert kinds == ["Namespace", "PrometheusRule", "ServiceMonitor"]
+    assert kinds == ["ConfigMap", "Namespace", "PrometheusRule", "ServiceMonitor"]
     assert chart_render.validate_objects(list(docs.values()), "observability") == []
 
 

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -269,3 +270,101 @@ def test_promtool_notices_a_broken_rule(tmp_path):
     groups = manifests(ko.observability_stage(defaults(observability_gpu_temp_celsius=95)), "PrometheusRule")[0]
     output = run_alert_tests(groups["spec"]["groups"], str(tmp_path))
     assert "alertname: GPUTemperatureHigh" in output and "GPUXidError" not in output, output
+
+
+# ------------------------------------------------------------------------------------------ dashboards, metrics
+
+METRICS = os.path.join(ROOT, "tests", "unit", "fixtures", "observability", "exporter_metrics.yml")
+PROMQL_WORDS = frozenset(["by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
+                          "bool", "offset", "inf", "nan"])
+
+
+def known_metrics():
+    """Every metric name of the exporters' documentation fixture (histograms with _bucket, _sum, _count)."""
+    with open(METRICS) as handle:
+        exporters = yaml.safe_load(handle)["exporters"]
+    out = set()
+    for exporter in exporters.values():
+        for name, kind in exporter["metrics"].items():
+            out |= set([name + s for s in ("_bucket", "_sum", "_count")]) if kind == "histogram" else set([name])
+    return out
+
+
+def metric_names(expr):
+    """Metric names a PromQL expression reads: identifiers outside strings, label matchers, ranges, label lists and
+    function calls."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    text = re.sub(r"\{[^}]*\}", "", text)
+    text = re.sub(r"\[[^\]]*\]", "", text)
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
+    names = set()
+    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
+        rest = text[match.end():].lstrip()
+        if rest.startswith("(") or match.group(0).lower() in PROMQL_WORDS:
+            continue
+        if re.match(r"^[0-9.]", text[max(0, match.start() - 1):match.start()]):
+            continue  # a unit of a number such as 5m
+        names.add(match.group(0))
+    return names
+
+
+# (expression, metric names) cases of the extractor itself
+EXTRACT = [
+    ('histogram_quantile(0.99, sum by (le, model_name) (rate(vllm:time_to_first_token_seconds_bucket{a="b"}[5m])))',
+     {"vllm:time_to_first_token_seconds_bucket"}),
+    ("count by (node) (DCGM_FI_DEV_GPU_TEMP) < 8", {"DCGM_FI_DEV_GPU_TEMP"}),
+    ('absent(velero_backup_last_successful_timestamp{schedule="daily"})', {"velero_backup_last_successful_timestamp"}),
+    ("a_used / a_total > 0.85 and on (x) b", {"a_used", "a_total", "b"}),
+]
+
+
+@pytest.mark.parametrize("expr,expected", EXTRACT, ids=[str(i) for i in range(len(EXTRACT))])
+def test_metric_names_of_an_expression(expr, expected):
+    assert metric_names(expr) == expected
+
+
+def dashboard_maps(result):
+    return [m for m in manifests(result, "ConfigMap") if m["metadata"]["labels"].get("grafana_dashboard") == "1"]
+
+
+def test_dashboards_are_valid_json_for_the_sidecar():
+    maps = dashboard_maps(ko.observability_stage(defaults()))
+    assert sorted(m["metadata"]["name"] for m in maps) == ["privateai-dashboard-ceph", "privateai-dashboard-dify",
+                                                           "privateai-dashboard-gpu-fleet", "privateai-dashboard-serving"]
+    for config_map in maps:
+        (key, text), = config_map["data"].items()
+        board = json.loads(text)
+        assert key.endswith(".json") and board["uid"].startswith("privateai-")
+        ids = [p["id"] for p in board["panels"]]
+        assert len(ids) == len(set(ids)) and all(p["targets"] for p in board["panels"])
+        assert all(0 <= p["gridPos"]["x"] and p["gridPos"]["x"] + p["gridPos"]["w"] <= 24 for p in board["panels"])
+    gpu = json.loads(maps[2]["data"]["gpu-fleet.json"])
+    titles = [p["title"] for p in gpu["panels"]]
+    assert titles[:5] == ["Temperature per GPU", "Utilisation per GPU", "Memory used per GPU", "Power per GPU",
+                          "Last XID per GPU (0: none)"]
+    assert dashboard_maps(ko.observability_stage(defaults(observability_dashboards=False))) == []
+
+
+def test_every_query_reads_metrics_the_exporters_publish():
+    result = ko.observability_stage(defaults())
+    known = known_metrics()
+    unknown = {}
+    queries = [(r["alert"], r["expr"]) for r in _rules(result)]
+    for config_map in dashboard_maps(result):
+        board = json.loads(list(config_map["data"].values())[0])
+        queries += [("%s / %s" % (board["title"], p["title"]), t["expr"]) for p in board["panels"] for t in p["targets"]]
+        # label_values(<series>, <label>): the series' metric
+        queries += [("%s / $%s" % (board["title"], var["name"]),
+                     re.match(r"^label_values\((.*), *[A-Za-z_]+\)$", var["definition"]).group(1))
+                    for var in board["templating"]["list"]]
+    for where, expr in queries:
+        names = metric_names(expr)
+        assert names, (where, expr)
+        missing = names - known
+        if missing:
+            unknown[where] = sorted(missing)
+    assert unknown == {}
+
+
+def test_a_metric_the_exporters_do_not_publish_is_caught():
+    assert metric_names("rate(vllm:gpu_cache_usage_perc[5m])") - known_metrics() == {"vllm:gpu_cache_usage_perc"}
