@@ -30,6 +30,7 @@ K8S_PLAYBOOKS = (
     ("playbooks/storage.yml", ("storage",)),
     ("playbooks/model_serving.yml", ("model_serving",)),
     ("playbooks/observability.yml", ("observability",)),
+    ("playbooks/backup.yml", ("backup",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])
 STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)
