@@ -135,7 +135,9 @@ def test_policy_choices_are_in_the_rendered_files(rendered, renders):
     assert gpu["driver"]["enabled"] is False and gpu["toolkit"]["enabled"] is False
     assert gpu["dcgmExporter"]["enabled"] is True
     assert gpu["mig"]["strategy"] in ("none", "single", "mixed")
-    cm = [checks.load_documents(p)[0] for p in rendered_files(render_dir, "manifests") if "configmap" in p][0]
+    # The GPU Operator stage's ConfigMap (other stages render ConfigMaps of their own).
+    cm = [checks.load_documents(p)[0] for p in rendered_files(os.path.join(render_dir, "gpu_operator"), "manifests")
+          if "configmap" in p][0]
     assert set(cm["data"]) == {"exclusive", "time-slicing", "mps"}
     assert yaml.safe_load(cm["data"]["mps"])["sharing"]["mps"]["resources"][0]["name"] == "nvidia.com/gpu"
     assert gpu["devicePlugin"]["config"]["name"] == cm["metadata"]["name"]

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The operations playbooks that act on a running cluster (restore, node maintenance) without one: bad settings stop
+them before the cluster is contacted, an unreachable API server stops them before anything is read or changed, and
+the objects they would create validate against their CRD schemas."""
+
+import json
+import os
+import subprocess
+import sys
+
+import checks
+from conftest import BIN, REPO
+
+sys.path.insert(0, os.path.join(REPO, "collections"))
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import restore  # noqa: E402
+
+
+def run(playbook, *extra, check=False):
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", playbook),
+               "-i", os.path.join(REPO, "inventories", "prod")] + (["--check"] if check else [])
+    for item in extra:
+        command += ["-e", item if isinstance(item, str) else json.dumps(item)]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    report = json.loads(result.stdout[result.stdout.find("{"):])
+    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
+             for play in report["plays"] for t in play["tasks"]]
+    return result, tasks
+
+
+def unreachable_kubeconfig(tmp_path):
+    from test_apply_preflight import _closed_port, _kubeconfig
+
+    server = "https://127.0.0.1:%d" % _closed_port()
+    return server, _kubeconfig(tmp_path / "kubeconfig", server)
+
+
+def ran(tasks):
+    return [name for name, res in tasks if not res.get("skipped")]
+
+
+def test_restore_bad_settings_stop_before_the_cluster_is_contacted():
+    result, tasks = run("restore.yml", {"restore_objective_minutes": 0, "restore_backup": "Daily Backup",
+                                        "restore_dify_url": "dify-api/health"})
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and [name for name, _res in failed] == ["Check the restore settings (every problem at once)"]
+    message = failed[0][1]["msg"]
+    assert "restore: 3 problem(s)" in message
+    for part in ("restore_objective_minutes is 0", "restore_backup is 'Daily Backup'", "restore_dify_url is 'dify-api/health'"):
+        assert part in message
+    assert not any("kubeconfig" in name for name in ran(tasks))
+
+
+def test_restore_against_an_unreachable_api_fails_before_anything_is_read(tmp_path):
+    server, kubeconfig = unreachable_kubeconfig(tmp_path)
+    for check in (False, True):
+        result, tasks = run("restore.yml", "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site",
+                            "cluster_access_api_timeout=3", check=check)
+        failed = [(name, res) for name, res in tasks if res.get("failed")]
+        assert result.returncode != 0 and len(failed) == 1, failed
+        assert failed[0][0] == "Assert the cluster answers before anything is read or changed"
+        assert ("restore: 1 problem(s) before anything was read or changed" in failed[0][1]["msg"] and
+                "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig)
+                in failed[0][1]["msg"])
+        assert "Read the backups Velero knows" not in ran(tasks) and "Create the Velero Restore" not in ran(tasks)
+
+
+def test_the_restore_object_validates_against_the_crd_schema():
+    settings = restore.restore_settings({"restore_backup": "", "restore_schedule": "daily", "restore_namespaces": ["dify"],
+                                         "restore_velero_namespace": "velero", "restore_existing_resource_policy": "update",
+                                         "restore_wait_timeout": 3600, "restore_dify_url": "", "restore_dify_timeout": 600,
+                                         "restore_smoke_test": True, "restore_objective_minutes": 15,
+                                         "restore_report_file": ""})
+    assert settings["problems"] == []
+    obj = restore.restore_object("privateai-restore-20261130-041500", "daily-20261130030012", settings["settings"])
+    assert checks.validate_manifest(obj) == []
+    broken = dict(obj, spec=dict(obj["spec"], existingResourcePolicy=["update"]))
+    assert checks.validate_manifest(broken) != []
