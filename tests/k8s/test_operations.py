@@ -80,3 +80,31 @@ def test_the_restore_object_validates_against_the_crd_schema():
     assert checks.validate_manifest(obj) == []
     broken = dict(obj, spec=dict(obj["spec"], existingResourcePolicy=["update"]))
     assert checks.validate_manifest(broken) != []
+
+
+def test_node_maintenance_bad_settings_stop_before_any_node():
+    result, tasks = run("node_maintenance.yml", {"node_maintenance_batch_size": 4, "node_maintenance_drain_timeout": 5})
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and len(failed) == 1, failed
+    message = failed[0][1]["msg"]
+    assert "node_maintenance: 2 problem(s)" in message
+    assert "node_maintenance_batch_size is 4 but there are 4 nodes" in message
+    assert "node_maintenance_drain_timeout is 5" in message
+    assert "Cordon and drain the node (evictions respect PodDisruptionBudgets)" not in ran(tasks)
+
+
+def test_node_maintenance_against_an_unreachable_api_touches_no_node(tmp_path):
+    """In check mode and not: the control host's cluster check stops the run; no node is drained or rebooted."""
+    server, kubeconfig = unreachable_kubeconfig(tmp_path)
+    for check in (True, False):
+        result, tasks = run("node_maintenance.yml", "privateai_kubeconfig=" + kubeconfig,
+                            "privateai_kube_context=ops@site", "cluster_access_api_timeout=3",
+                            "node_maintenance_action=driver_upgrade", check=check)
+        failed = [(name, res) for name, res in tasks if res.get("failed")]
+        assert result.returncode != 0 and len(failed) == 1, failed
+        assert failed[0][0] == "Assert the cluster answers before anything is read or changed"
+        assert "node_maintenance: 1 problem(s)" in failed[0][1]["msg"]
+        assert "API server %s of context ops@site" % server in failed[0][1]["msg"]
+        names = ran(tasks)
+        assert "Cordon and drain the node (evictions respect PodDisruptionBudgets)" not in names
+        assert not [name for name in names if "reboot" in name.lower() or "driver" in name.lower()]
