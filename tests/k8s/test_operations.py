@@ -108,3 +108,39 @@ def test_node_maintenance_against_an_unreachable_api_touches_no_node(tmp_path):
         names = ran(tasks)
         assert "Cordon and drain the node (evictions respect PodDisruptionBudgets)" not in names
         assert not [name for name in names if "reboot" in name.lower() or "driver" in name.lower()]
+
+
+def test_dr_failover_needs_the_confirmation_and_a_reachable_site(tmp_path):
+    result, tasks = run("dr_failover.yml")
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and [name for name, _res in failed] == ["Check the failover settings (every problem at once)"]
+    assert "dr_failover_confirm is ''" in failed[0][1]["msg"]
+    server, kubeconfig = unreachable_kubeconfig(tmp_path)
+    result, tasks = run("dr_failover.yml", "dr_failover_confirm=ceph-blockpool", "privateai_kubeconfig=" + kubeconfig,
+                        "privateai_kube_context=ops@site", "cluster_access_api_timeout=3", check=True)
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and len(failed) == 1, failed
+    assert failed[0][0] == "Assert the cluster answers before anything is read or changed"
+    assert "dr_failover: 1 problem(s)" in failed[0][1]["msg"] and server in failed[0][1]["msg"]
+    assert "Promote this site's copy of the pool to primary" not in ran(tasks)
+
+
+def test_mirrored_block_pool_renders_through_the_cluster_chart():
+    """rook_ceph_rbd_mirroring: the CephBlockPool the real rook-ceph-cluster chart makes carries the mirroring, and
+    the CephRBDMirror validates against its CRD schema."""
+    import chart_render
+
+    sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils"))
+    import test_k8s_storage as unit
+    from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_storage
+
+    mirroring = {"enabled": True, "mode": "image", "snapshot_interval": "15m", "peer_secrets": ["site-b-bootstrap"]}
+    result = k8s_storage.rook_ceph_stage(unit.defaults(rook_ceph_rbd_mirroring=mirroring), unit.nodes(3), None)
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph-cluster"][0]
+    objects, problems = chart_render.render_and_validate(release, release["values"])
+    assert problems == []
+    pool = [o for o in objects if o["kind"] == "CephBlockPool"][0]["spec"]
+    assert pool["mirroring"] == {"enabled": True, "mode": "image", "snapshotSchedules": [{"interval": "15m"}],
+                                 "peers": {"secretNames": ["site-b-bootstrap"]}}
+    mirror = [m["definition"] for m in result["stage"]["manifests"] if m["definition"]["kind"] == "CephRBDMirror"]
+    assert chart_render.validate_objects(mirror, "CephRBDMirror") == []
