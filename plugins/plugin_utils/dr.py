@@ -52,7 +52,6 @@ def mirror_status(text):
                 "is mirroring enabled on this pool (rook_ceph_rbd_mirroring)?"}
     states = summary.get("states") or {}
     images = sum(int(n) for n in states.values())
-    text = "health %s, %d image(s)%s" % (summary.get("health"), images,
-                                        (": " + ", ".join("%s %s" % (n, s) for s, n in sorted(states.items())))
-                                        if states else "")
+    detail = (": " + ", ".join("%s %s" % (n, s) for s, n in sorted(states.items()))) if states else ""
+    text = "health %s, %d image(s)%s" % (summary.get("health"), images, detail)
     return {"health": summary.get("health"), "images": images, "summary": text, "problem": None}

@@ -200,8 +200,8 @@ def read_settings(reader):
     s["targets"] = reader.read("observability_scrape_targets", v.to_list)
     for index, target in enumerate(s["targets"] or []):
         if target not in TARGETS:
-            reader.add(["observability_scrape_targets[%d] is %s: give some of %s" % (index, v.describe(target),
-                                                                                    ", ".join(TARGETS))])
+            reader.add(["observability_scrape_targets[%d] is %s: give some of %s"
+                        % (index, v.describe(target), ", ".join(TARGETS))])
     for name in ("gpu_operator_namespace", "serving_namespace", "ceph_namespace", "fluent_bit_namespace",
                  "cert_manager_namespace", "dify_namespace", "backup_namespace"):
         s[name] = reader.read("observability_" + name, v.to_str, check=v.check_dns_label)
@@ -266,12 +266,11 @@ def observability_stage(settings, owned=None, admin_password=None):
     result["warnings"] = warnings + result["warnings"]
     result["owned"] = owned
     if result["stage"] is not None:
-        result["outputs"] = {"namespace": common["namespace"], "alertmanager_url":
-                             "http://%s-alertmanager.%s.svc:9093" % (common["release_name"], common["namespace"]),
-                             "prometheus_url": "http://%s-prometheus.%s.svc:9090" % (common["release_name"],
-                                                                                     common["namespace"]),
-                             "grafana_url": "http://%s-grafana.%s.svc:80" % (common["release_name"],
-                                                                            common["namespace"])}
+        release, namespace = common["release_name"], common["namespace"]
+        result["outputs"] = {"namespace": namespace,
+                             "alertmanager_url": "http://%s-alertmanager.%s.svc:9093" % (release, namespace),
+                             "prometheus_url": "http://%s-prometheus.%s.svc:9090" % (release, namespace),
+                             "grafana_url": "http://%s-grafana.%s.svc:80" % (release, namespace)}
     return result
 
 

@@ -85,10 +85,10 @@ def pick_backup(backups, name="", schedule=""):
                     "problem": "restore_backup is '%s': Velero has no backup of that name (newest: %s); give one of "
                                "velero backup get, or leave it empty for the newest completed" % (name, summary)}
         if _phase(found[0]) not in DONE:
+            phase = _phase(found[0]) or "without a phase"
             return {"name": None, "completed": None,
                     "problem": "restore_backup is '%s': that backup is %s, not Completed; give a completed one "
-                               "(velero backup describe %s says what failed)" % (name, _phase(found[0]) or "without a phase",
-                                                                                name)}
+                               "(velero backup describe %s says what failed)" % (name, phase, name)}
         return {"name": name, "completed": _finished(found[0]), "problem": None}
     if schedule:
         completed = [b for b in completed if ((b.get("metadata") or {}).get("labels") or {}).get(SCHEDULE_LABEL) == schedule]

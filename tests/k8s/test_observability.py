@@ -64,8 +64,8 @@ def test_prometheus_keeps_its_data_on_the_block_class(renders, name):
     grafana = [o for o in chart_objects(renders[name]) if o["kind"] == "Deployment" and
                o["metadata"]["name"].endswith("grafana")][0]
     env = dict((e["name"], e) for c in grafana["spec"]["template"]["spec"]["containers"] for e in c.get("env", []))
-    assert env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "grafana-admin",
-                                                                               "key": "admin-password"}
+    secret_ref = env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert secret_ref == {"name": "grafana-admin", "key": "admin-password"}
 
 
 def test_alertmanager_groups_by_node(renders):
