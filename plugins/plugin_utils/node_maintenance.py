@@ -77,19 +77,25 @@ def rollout_report(nodes, results):
             done.append(host)
         elif state == "failed" and failed is None:
             failed = {"host": host, "node": result.get("node") or host, "step": result.get("step") or "?",
-                      "reason": result.get("reason") or "no reason recorded"}
+                      "reason": result.get("reason") or "no reason recorded",
+                      "cordoned": result.get("cordoned", True) is not False}
         elif state == "failed":
             # Another node of the same batch failed too: it is left cordoned as well.
             failed.setdefault("others", []).append(host)
         else:
             not_started.append(host)
     lines = ["done: %s" % (", ".join(done) or "none")]
-    if failed:
+    if failed and failed["cordoned"]:
         lines.append("STOPPED at %s (Kubernetes node %s): step %s failed: %s. The node is left cordoned with the "
                      "annotation %s; fix it, then uncordon it (kubectl uncordon %s) or run the playbook again for it"
                      % (failed["host"], failed["node"], failed["step"], failed["reason"], FAILED_ANNOTATION,
                         failed["node"]))
-        if failed.get("others"):
-            lines.append("also failed in the same batch (left cordoned): %s" % ", ".join(failed["others"]))
+    elif failed:
+        lines.append("STOPPED at %s (Kubernetes node %s): step %s failed: %s. The node could NOT be cordoned and "
+                     "annotated (the cluster did not take it): check it and cordon it by hand (kubectl cordon %s) "
+                     "before it takes work again" % (failed["host"], failed["node"], failed["step"], failed["reason"],
+                                                     failed["node"]))
+    if failed and failed.get("others"):
+        lines.append("also failed in the same batch (each marked as above): %s" % ", ".join(failed["others"]))
     lines.append("not started: %s" % (", ".join(not_started) or "none"))
     return {"done": done, "failed": failed, "not_started": not_started, "stopped": failed is not None, "lines": lines}

@@ -144,3 +144,37 @@ def test_mirrored_block_pool_renders_through_the_cluster_chart():
                                  "peers": {"secretNames": ["site-b-bootstrap"]}}
     mirror = [m["definition"] for m in result["stage"]["manifests"] if m["definition"]["kind"] == "CephRBDMirror"]
     assert chart_render.validate_objects(mirror, "CephRBDMirror") == []
+
+
+def test_a_failing_drain_stops_the_rollout_at_the_first_node(tmp_path):
+    """The node play itself (tasks_from: node) with a cluster that does not answer: the drain of the first node fails,
+    the rescue records the step and reason, tries to leave the node cordoned and stops the rollout; no later batch
+    starts. No task runs on the nodes themselves before the drain, so the (unreachable) nodes are never contacted."""
+    import yaml
+
+    server, kubeconfig = unreachable_kubeconfig(tmp_path)
+    playbook = tmp_path / "rollout.yml"
+    playbook.write_text(yaml.safe_dump([
+        {"name": "The cluster checked (as the first play of playbooks/node_maintenance.yml leaves it)",
+         "hosts": "localhost", "connection": "local", "gather_facts": False,
+         "tasks": [{"name": "Publish the kubeconfig and context", "ansible.builtin.set_fact": {
+             "cluster_access_resolved_kubeconfig": kubeconfig, "cluster_access_resolved_context": "ops@site"}}]},
+        {"name": "Roll", "hosts": "gpu_nodes", "serial": 1, "any_errors_fatal": True, "gather_facts": False,
+         "become": False,
+         "tasks": [{"name": "Maintain the node", "ansible.builtin.include_role": {
+             "name": "privateai.deepseek_dify.node_maintenance", "tasks_from": "node"}}]}]))
+    command = [os.path.join(BIN, "ansible-playbook"), str(playbook), "-i", os.path.join(REPO, "inventories", "prod"),
+               "-e", "node_maintenance_drain_timeout=30"]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    hosts = sorted(set(line.split("[", 1)[1].split("]", 1)[0].split(" -> ")[0] for line in output.splitlines()
+                       if line.startswith(("ok: [gpu", "fatal: [gpu", "changed: [gpu"))))
+    assert len(hosts) == 1, hosts  # only the first node was reached
+    first = hosts[0]
+    assert "STOPPED at %s" % first in output and "step drain failed" in output
+    # The cluster did not answer, so the node could not be marked either: the report says so.
+    assert "could NOT be cordoned and annotated" in output and "left cordoned" not in output
+    assert "not started: " in output and "done: none" in output

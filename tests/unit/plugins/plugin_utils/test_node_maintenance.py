@@ -105,7 +105,14 @@ def test_rollout_report(results, done, failed, step, not_started):
         assert report["failed"] is None and not [line for line in report["lines"] if line.startswith("STOPPED")]
 
 
+def test_a_node_that_could_not_be_cordoned_is_said_so():
+    report = nm.rollout_report(HOSTS, {"gpu01": {"state": "failed", "step": "drain", "reason": "API down",
+                                                 "cordoned": False}})
+    stop = [line for line in report["lines"] if line.startswith("STOPPED")][0]
+    assert "could NOT be cordoned" in stop and "kubectl cordon gpu01" in stop and "left cordoned" not in stop
+
+
 def test_a_second_failure_in_the_batch_is_named():
     report = nm.rollout_report(HOSTS, ROLLOUTS[3][1])
     assert report["failed"]["others"] == ["gpu03"]
-    assert "also failed in the same batch (left cordoned): gpu03" in report["lines"]
+    assert "also failed in the same batch (each marked as above): gpu03" in report["lines"]
