@@ -27,14 +27,20 @@ options:
     required: true
   nodes:
     description: >-
-      The storage nodes, each C({name, devices, device_filter}) (C(rook_ceph_devices) and C(rook_ceph_device_filter)
-      of that host).
+      The storage nodes, each C({name, devices, device_filter, wipe_devices, allow_kernel_names, block_devices})
+      (C(rook_ceph_devices), C(rook_ceph_device_filter), C(rook_ceph_wipe_devices), C(rook_ceph_allow_kernel_names)
+      of that host and its block_devices_info result).
     type: list
     elements: dict
     required: true
   fabric:
     description: C(privateai_fabric); its networks' subnets become Ceph's public and cluster networks.
     type: dict
+  wipe_confirm:
+    description: >-
+      C(rook_ceph_wipe_confirm) of this run (serials or WWNs, a list or comma-separated text): with
+      C(rook_ceph_disk_source=probe), the listed disks holding data that may be wiped.
+    type: raw
 """
 
 EXAMPLES = r"""
@@ -58,6 +64,9 @@ _value:
     enabled: {description: Whether the stage renders anything, type: bool}
     stage: {description: "C({name, releases, manifests}) for privateai.deepseek_dify.k8s_render_apply; null on problems", type: dict}
     outputs: {description: "The RWO, RWX and bucket StorageClasses and the object store endpoint (when a stage is built)", type: dict}
+    disks: {description: "The host disk decision (rook_ceph_disk_source probe), else null", type: dict}
+    health: {description: "What apply mode waits for: planned_osds, accepted_warnings, timeout, claims", type: dict}
+    external_connection: {description: "External mode: the Secrets and ConfigMap that must exist before apply", type: list, elements: dict}
 """
 
 from ansible.errors import AnsibleFilterError
@@ -65,14 +74,15 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform, k8s_storage
 
 
-def rook_ceph_stage(variables, nodes, fabric=None):
+def rook_ceph_stage(variables, nodes, fabric=None, wipe_confirm=None):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("rook_ceph_stage: the input is %r, give the role's variables as a mapping" % (variables,))
     if not isinstance(nodes, list):
         raise AnsibleFilterError("rook_ceph_stage: nodes is %r, give a list of {name, devices, device_filter}" % (nodes,))
     settings = k8s_platform.settings_of(variables, "rook_ceph_",
                                         ignore=k8s_storage.NODE_VARIABLES + k8s_storage.PUBLISHED)
-    return k8s_storage.rook_ceph_stage(settings, k8s_platform.plain(nodes), k8s_platform.plain(fabric))
+    return k8s_storage.rook_ceph_stage(settings, k8s_platform.plain(nodes), k8s_platform.plain(fabric),
+                                       wipe_confirm=k8s_platform.plain(wipe_confirm))
 
 
 class FilterModule(object):

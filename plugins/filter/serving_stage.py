@@ -51,6 +51,12 @@ _value:
     enabled: {description: Whether the stage renders anything, type: bool}
     plan: {description: The serving plan (as the serving_plan module returns it); null on problems, type: dict}
     stage: {description: "C({name, releases, manifests}) for privateai.deepseek_dify.k8s_render_apply; null on problems", type: dict}
+    outputs:
+      description:
+        - "What later stages read (C(model_serving_outputs)): C({namespace, api_key_secret: {name, key}, api_key_file,
+          models: [{name, served_name, kind, base_url, max_model_len, reasoning}]}); empty when the stage is off or on
+          problems."
+      type: dict
 """
 
 from ansible.errors import AnsibleFilterError
@@ -62,7 +68,7 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s
 def serving_stage(variables, api_key=None):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("serving_stage: the input is %r, give the role's variables as a mapping" % (variables,))
-    settings = k8s_platform.settings_of(variables, "model_serving_", ignore=("model_serving_k8s_stage",))
+    settings = k8s_platform.settings_of(variables, "model_serving_", ignore=k8s_serving.PUBLISHED)
     return k8s_serving.serving_stage(settings, api_key=k8s_platform.plain(api_key) or None)
 
 

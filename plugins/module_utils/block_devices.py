@@ -224,6 +224,13 @@ def signatures(disk, children):
     return found
 
 
+def loop_serial(backing_file):
+    """The serial a loop device is given: its backing file's name, characters outside letters, digits and . _ : + -
+    replaced by _ (a deleted backing file's " (deleted)" dropped)."""
+    name = os.path.basename(backing_file.replace(" (deleted)", "").rstrip("/"))
+    return re.sub(r"[^A-Za-z0-9._:+-]", "_", name) or None
+
+
 def build_disk(dev, sysfs=None, by_id=None, probe=None):
     """The record of one top-level device: lsblk's facts filled from sysfs, by-id links and the probe."""
     disk = normalize(dev)
@@ -236,6 +243,10 @@ def build_disk(dev, sysfs=None, by_id=None, probe=None):
     disk["sysfs_holders"] = list(sysfs.get("holders") or [])
     if sysfs.get("loop_backing_file"):
         disk["loop_backing_file"] = sysfs["loop_backing_file"]
+        if not disk.get("serial"):
+            # A loop device (listed only for tests) has no serial: its backing file's name stands for one, so a
+            # file-backed test disk can be named, listed for wiping and confirmed like a real one.
+            disk["serial"] = loop_serial(sysfs["loop_backing_file"])
     probe = probe or {}
     blkid = probe.get("blkid") or {}
     disk["probed"] = bool(probe)

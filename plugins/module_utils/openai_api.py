@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small client of the OpenAI-compatible API that vLLM and SGLang serve, and the serving smoke test built on it.
 
-Only what the smoke test needs: ``GET /v1/models`` and one streamed ``POST /v1/chat/completions``, through
+Only what the smoke test needs: ``GET /v1/models``, one streamed ``POST /v1/chat/completions`` (chat models), one
+``POST /v1/embeddings`` (embedding models) or one ``POST /v1/rerank`` (rerankers, vLLM's Jina/Cohere-style API), through
 Ansible's ``module_utils.urls.open_url`` (no dependency beyond ansible-core on the node). Every failure becomes an
 ``ApiError`` whose message names the URL, the model when there is one, the cause and the fix. The API key is sent in
 the ``Authorization: Bearer`` header and never put into a result or a message.
@@ -36,6 +37,12 @@ THINK_TAGS = ("<think>", "</think>")
 # A served model name as clients send it: vLLM/SGLang accept any string, this collection serves DNS labels, other
 # endpoints use repository names (deepseek-ai/DeepSeek-R1) or tags (model:7b). No spaces, no control characters.
 MODEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}$")
+KINDS = ("chat", "embedding", "rerank")
+# The embedding smoke test embeds these; the rerank one ranks the documents for the query: any reranker puts the
+# first document (the answer) above the second (unrelated).
+EMBED_INPUTS = ("The capital of France is Paris.", "Bananas are yellow.")
+RERANK_QUERY = "What is the capital of France?"
+RERANK_DOCUMENTS = ("The capital of France is Paris.", "Bananas are yellow and grow in bunches.")
 
 
 class ApiError(Exception):
@@ -85,7 +92,13 @@ def check_params(params):
     if max_ttft is not None and not max_ttft > 0:
         problems.append("max_ttft %r is not a positive number of seconds; set it to the time-to-first-token you "
                         "accept, or leave it unset" % (max_ttft,))
-    if params.get("chat", True) and not (params.get("prompt") or "").strip():
+    kind = params.get("kind") or "chat"
+    if kind not in KINDS:
+        problems.append("kind %r is not one of %s; set kind to what the model serves" % (kind, ", ".join(KINDS)))
+    if params.get("expect_reasoning") is not None and kind != "chat":
+        problems.append("expect_reasoning is set but kind is %r; reasoning is judged for chat models only, leave it "
+                        "unset" % (kind,))
+    if params.get("chat", True) and kind == "chat" and not (params.get("prompt") or "").strip():
         problems.append("prompt is empty; set prompt to a short question, for example %r" % DEFAULT_PROMPT)
     ca_path = params.get("ca_path")
     if ca_path and not os.path.isfile(ca_path):
@@ -319,14 +332,94 @@ class OpenAIClient(object):
         return stream.result(self.clock())
 
 
+def _post_json(client, path, body, model):
+    """POST a JSON body and parse the JSON answer; returns (answer, seconds)."""
+    url = client.base + path
+    started = client.clock()
+    response = client._open(path, body, model)  # pylint: disable=protected-access
+    try:
+        data = json.loads(response.read().decode("utf-8", "replace"))
+    except (socket.error, TimeoutError, http_client.HTTPException) as exc:
+        raise transport_error(exc, url, client.timeout)
+    except ValueError:
+        data = None
+    return data, round(client.clock() - started, 4)
+
+
+def embed(client, model, texts=EMBED_INPUTS):
+    """One ``POST /v1/embeddings``; returns {count, dimensions, seconds, prompt_tokens}. Raises ApiError on an
+    answer that is not one vector of numbers per input, all of one length."""
+    url = client.base + "/embeddings"
+    data, seconds = _post_json(client, "/embeddings", {"model": model, "input": list(texts)}, model)
+    vectors = data.get("data") if isinstance(data, dict) else None
+    lengths = set()
+    for entry in vectors if isinstance(vectors, list) else []:
+        vector = entry.get("embedding") if isinstance(entry, dict) else None
+        if isinstance(vector, list) and vector and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                       for x in vector):
+            lengths.add(len(vector))
+        else:
+            lengths.add(None)
+    if not isinstance(vectors, list) or len(vectors) != len(texts) or None in lengths or len(lengths) != 1:
+        raise ApiError("bad_response", "Failed to embed %d texts with model %r at %s due to: the answer is not one "
+                                       "vector of numbers per text ({\"data\": [{\"embedding\": [...]}]}); check "
+                                       "that the model is an embedding model served with --task embed"
+                       % (len(texts), model, url))
+    usage = data.get("usage") or {}
+    return {"count": len(vectors), "dimensions": lengths.pop(), "seconds": seconds,
+            "prompt_tokens": usage.get("prompt_tokens")}
+
+
+def rerank(client, model, query=RERANK_QUERY, documents=RERANK_DOCUMENTS):
+    """One ``POST /v1/rerank``; returns {order (document indexes, best first), scores (by index), seconds}.
+    Raises ApiError on an answer without one relevance score per document."""
+    url = client.base + "/rerank"
+    data, seconds = _post_json(client, "/rerank", {"model": model, "query": query, "documents": list(documents)},
+                               model)
+    results = data.get("results") if isinstance(data, dict) else None
+    scores = {}
+    for entry in results if isinstance(results, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        index, score = entry.get("index"), entry.get("relevance_score")
+        if isinstance(index, int) and isinstance(score, (int, float)) and not isinstance(score, bool):
+            scores[index] = float(score)
+    if sorted(scores) != list(range(len(documents))):
+        raise ApiError("bad_response", "Failed to rerank %d documents with model %r at %s due to: the answer has no "
+                                       "relevance_score for every document ({\"results\": [{\"index\": 0, "
+                                       "\"relevance_score\": ...}]}); check that the model is a reranker served "
+                                       "with --task score" % (len(documents), model, url))
+    order = sorted(scores, key=lambda i: -scores[i])
+    return {"order": order, "scores": [scores[i] for i in range(len(documents))], "seconds": seconds}
+
+
+def _judge_other(client, result, model, kind):
+    """The embedding or rerank request of the smoke test, judged into ``result``."""
+    try:
+        if kind == "embedding":
+            result["embedding"] = embed(client, model)
+        else:
+            result["rerank"] = ranked = rerank(client, model)
+            if ranked["order"][0] != 0:
+                result["problems"].append(
+                    "model %r at %s/rerank ranked %r above the answer %r for the query %r (scores %s); check that the "
+                    "served model is a reranker and its weights are complete"
+                    % (model, client.base, RERANK_DOCUMENTS[ranked["order"][0]], RERANK_DOCUMENTS[0], RERANK_QUERY,
+                       ranked["scores"]))
+    except ApiError as exc:
+        result["problems"].append(exc.message)
+    return result
+
+
 def smoke_test(client, model=None, chat=True, prompt=DEFAULT_PROMPT, max_tokens=DEFAULT_MAX_TOKENS,
-               expect_reasoning=None, max_ttft=None):
-    """List the models, check ``model`` is served, run one streamed chat completion and judge it.
+               expect_reasoning=None, max_ttft=None, kind="chat"):
+    """List the models, check ``model`` is served, run one streamed chat completion (``kind`` chat), one embedding
+    (embedding) or one rerank (rerank) and judge it.
 
     Returns the result (``url``, ``models``, ``model``, ``completion``, ``ttft_seconds``, ``problems``). It stops at
     the first request that fails; its problem names the URL, the model and the fix."""
-    result = {"url": client.base, "models": [], "model": model, "completion": {}, "ttft_seconds": None,
-              "problems": []}
+    result = {"url": client.base, "models": [], "model": model, "kind": kind, "completion": {}, "embedding": {},
+              "rerank": {}, "ttft_seconds": None, "problems": []}
     problems = result["problems"]
     try:
         result["models"] = client.list_models()
@@ -349,6 +442,8 @@ def smoke_test(client, model=None, chat=True, prompt=DEFAULT_PROMPT, max_tokens=
         return result
     if not chat:
         return result
+    if kind != "chat":
+        return _judge_other(client, result, model, kind)
     try:
         completion = client.chat(model, prompt, max_tokens)
     except ApiError as exc:

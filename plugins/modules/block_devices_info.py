@@ -37,7 +37,11 @@ options:
         are given.
     type: raw
   include_loop:
-    description: List loop devices too (file-backed test disks). Real nodes leave this off.
+    description:
+      - List loop devices too (file-backed test disks). Real nodes leave this off.
+      - >-
+        A loop device has no serial; its backing file's name is reported as its C(serial) (characters a serial cannot
+        hold replaced by an underscore), so a test disk can be named and listed for wiping.
     type: bool
     default: false
   probe_signatures:

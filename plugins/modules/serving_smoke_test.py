@@ -10,12 +10,15 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: serving_smoke_test
-short_description: Smoke-test an OpenAI-compatible model endpoint (vLLM, SGLang) - served names, one chat, TTFT
+short_description: Smoke-test an OpenAI-compatible model endpoint (vLLM, SGLang) - served names, one chat, embedding or rerank
 version_added: "0.2.0"
 description:
   - Asks an OpenAI-compatible endpoint for C(/v1/models) and checks that O(model) is among the served names, then sends
     one short streamed chat completion with the API key and reports the answer, the reasoning an R1-style model's
     reasoning parser separated (C(reasoning_content), or C(reasoning) on newer vLLM) and the time to the first token.
+  - With O(kind=embedding) it embeds two short texts instead (C(POST /v1/embeddings)) and checks one vector of numbers
+    per text; with O(kind=rerank) it ranks two documents for a question (C(POST /v1/rerank)) and checks the answer is
+    ranked first.
   - Made for the model serving stage after apply, and usable alone against any OpenAI-compatible endpoint.
   - Read-only - it changes nothing, so it runs in check mode too. It makes two HTTP requests (one with O(chat=false)).
   - Bad options are refused before any request, all at once. A failed request fails the module with a message naming
@@ -45,8 +48,15 @@ options:
       - The served model name to test (the engine's C(--served-model-name)). When omitted, the endpoint must serve
         exactly one model, and that one is tested.
     type: str
+  kind:
+    description:
+      - What the model serves - V(chat) (a streamed chat completion), V(embedding) (C(/v1/embeddings)) or V(rerank)
+        (C(/v1/rerank)).
+    type: str
+    choices: [chat, embedding, rerank]
+    default: chat
   chat:
-    description: Run the chat completion; V(false) only checks C(/v1/models).
+    description: Run the request of O(kind); V(false) only checks C(/v1/models).
     type: bool
     default: true
   prompt:
@@ -61,6 +71,7 @@ options:
     default: 32
   expect_reasoning:
     description:
+      - Only with O(kind=chat).
       - V(true) fails when the answer has no separate reasoning (the engine runs without C(--reasoning-parser
         deepseek_r1)); V(false) fails when it has some. Unset, the reasoning is reported and not judged.
     type: bool
@@ -101,6 +112,13 @@ EXAMPLES = r"""
 - name: Show the time to first token
   ansible.builtin.debug:
     msg: "{{ smoke.model }}: first token after {{ smoke.ttft_seconds }} s, answer {{ smoke.completion.content }}"
+
+- name: Smoke-test the reranker Dify's knowledge base uses
+  privateai.deepseek_dify.serving_smoke_test:
+    url: http://bge-reranker-v2-m3.serving.svc:8000
+    api_key: "{{ serving_api_key }}"
+    model: bge-reranker-v2-m3
+    kind: rerank
 
 - name: Check any OpenAI-compatible endpoint behind the internal CA, served names only
   privateai.deepseek_dify.serving_smoke_test:
@@ -149,6 +167,28 @@ completion:
     served_model: {description: "The model name the chunks carried", type: str}
     prompt_tokens: {description: "Prompt tokens (from the usage chunk, null when the server sent none)", type: int}
     completion_tokens: {description: "Completion tokens (from the usage chunk)", type: int}
+kind:
+  description: The O(kind) tested.
+  returned: always
+  type: str
+  sample: chat
+embedding:
+  description: What the embedding request returned (O(kind=embedding)); empty otherwise.
+  returned: always
+  type: dict
+  contains:
+    count: {description: "Vectors returned (one per text)", type: int}
+    dimensions: {description: "Length of each vector", type: int}
+    seconds: {description: "Time of the request", type: float}
+    prompt_tokens: {description: "Prompt tokens (null when the server sent no usage)", type: int}
+rerank:
+  description: What the rerank request returned (O(kind=rerank)); empty otherwise.
+  returned: always
+  type: dict
+  contains:
+    order: {description: "Document indexes, best first (the answer, index 0, first)", type: list}
+    scores: {description: "Relevance score of each document, by index", type: list}
+    seconds: {description: "Time of the request", type: float}
 problems:
   description: Why the smoke test failed, each naming the URL, the model and the fix; empty when it passed.
   returned: always
@@ -167,6 +207,7 @@ def main():
             url=dict(type="str", required=True),
             api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["OPENAI_API_KEY"])),
             model=dict(type="str"),
+            kind=dict(type="str", default="chat", choices=list(openai_api.KINDS)),
             chat=dict(type="bool", default=True),
             prompt=dict(type="str", default=openai_api.DEFAULT_PROMPT),
             max_tokens=dict(type="int", default=openai_api.DEFAULT_MAX_TOKENS, no_log=False),
@@ -187,7 +228,7 @@ def main():
                                      validate_certs=params["validate_certs"], ca_path=params["ca_path"])
     result = openai_api.smoke_test(client, model=params["model"], chat=params["chat"], prompt=params["prompt"],
                                    max_tokens=params["max_tokens"], expect_reasoning=params["expect_reasoning"],
-                                   max_ttft=params["max_ttft"])
+                                   max_ttft=params["max_ttft"], kind=params["kind"])
     if result["problems"]:
         module.fail_json(msg=" | ".join(result["problems"]), changed=False, **result)
     module.exit_json(changed=False, **result)

@@ -19,8 +19,10 @@ __metaclass__ = type
 import base64
 import copy
 
+from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_catalog as catalog
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_planner as planner
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving_ops as ops_
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 ENGINES = ("vllm", "sglang")
@@ -44,6 +46,8 @@ DOWNLOAD_SCRIPTS = {
 }
 # Marker written last: a later run of the Job finds it and downloads nothing (weights filled once).
 DONE_MARKER = ".privateai-download-complete"
+# Facts the role publishes (never read back as settings).
+PUBLISHED = ("model_serving_k8s_stage", "model_serving_outputs")
 
 
 def gpu_product_label(model):
@@ -177,10 +181,11 @@ def serving_stage(settings, api_key=None):
     enabled = reader.read("model_serving_enabled", v.to_bool)
     lws = kp._common(reader, "model_serving_lws")
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "plan": None,
-           "lws_values_extra": lws.get("values_extra") or {}}
+           "outputs": {}, "lws_values_extra": lws.get("values_extra") or {}}
     if not enabled:
         return out
     s = _read(reader)
+    ops = ops_.read(reader)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
@@ -188,6 +193,7 @@ def serving_stage(settings, api_key=None):
         out["problems"] = reader.problems
         if not reader.problems:
             out["stage"] = {"name": "model_serving", "releases": [], "manifests": []}
+            out["outputs"] = outputs(s, {"models": []})
         return out
     result = _plan(reader, s)
     out["problems"] = reader.problems
@@ -195,7 +201,26 @@ def serving_stage(settings, api_key=None):
         return out
     out["plan"] = result
     out["stage"] = build(s, lws, result, api_key)
+    out["outputs"] = outputs(s, result)
+    _operations(out, s, ops, result)
     return out
+
+
+def _operations(out, s, ops, result):
+    """Colours, KEDA and the smoke test's plan (plugins/plugin_utils/k8s_serving_ops.py) on the built stage."""
+    models = result["models"]
+    out["stage"] = ops_.colour_stage(out["stage"], ops["colour"], models)
+    releases, manifests, warnings = ops_.keda(ops, s["namespace"], ops["colour"], models, s["engine"])
+    out["stage"]["releases"] += releases
+    out["stage"]["manifests"] += manifests
+    out["warnings"] += warnings
+    out["colour"] = ops["colour"]
+    out["keda_values_extra"] = (ops["keda"].get("values_extra") or {}) if ops["keda"].get("enabled") else {}
+    # What the serving benchmark's Job shares with the engines (playbooks/benchmark_serving.yml).
+    out["bench"] = {"images": s["images"], "weights_volume": _weights_volume(s), "pull_secrets": s["pull_secrets"],
+                    "tolerations": _tolerations(s)}
+    out["smoke"] = {"enabled": ops["smoke"], "kubectl": ops["kubectl"],
+                    "models": ops_.smoke_plan(ops, s["namespace"], ops["colour"], models, reasoning_model)}
 
 
 # ------------------------------------------------------------------------------------------------- the build
@@ -422,3 +447,30 @@ def build(s, lws, result, api_key):
         releases.append(_lws_release(lws, s["tolerate_control_plane"]))
         manifests.insert(0, kp._namespace(lws["namespace"], dict(kp.LABELS), "the LeaderWorkerSet controller"))
     return {"name": "model_serving", "releases": releases, "manifests": manifests}
+
+
+# ------------------------------------------------------------------------------------------------- outputs
+
+
+def reasoning_model(repo):
+    """Whether the model answers R1-style: its thinking always separated by the deepseek_r1 reasoning parser
+    (R1, R1-0528 and the R1 distills). Hybrid-thinking models (V3.1) reason only when a request enables it."""
+    key = catalog.find_model(repo)
+    return bool(key) and catalog.MODELS[key]["reasoning_parser"] == "deepseek_r1"
+
+
+def service_url(name, namespace):
+    """The in-cluster base URL of a model's Service (its OpenAI-compatible API)."""
+    return "http://%s.%s.svc:%d/v1" % (name, namespace, planner.API_PORT)
+
+
+def outputs(s, result):
+    """``model_serving_outputs`` for the later stages (Dify): the namespace, where the API key is (Secret and file on
+    the control node) and per served model its kind, in-cluster base URL, context length and reasoning style."""
+    return {"namespace": s["namespace"],
+            "api_key_secret": {"name": s["model_serving_api_key_secret"], "key": API_KEY_FIELD},
+            "api_key_file": s["api_key_file"],
+            "models": [{"name": model["name"], "served_name": model["served_name"], "kind": model["kind"],
+                        "base_url": service_url(model["served_name"], s["namespace"]),
+                        "max_model_len": model["max_model_len"], "reasoning": reasoning_model(model["name"])}
+                       for model in result["models"]]}

@@ -526,3 +526,43 @@ def decide(nodes, storage_nodes=None, replicas=3, failure_domain="host", allow_s
         "failure_domain": failure_domain,
         "wipe_count": sum(len(n["wipe"]) for n in decided.values()),
     }
+
+
+def wipe_targets(host, planned, disks):
+    """The disks to wipe now on ``host``, checked again against a fresh ``block_devices_info`` result just before the
+    wipe: the disk the decision named (same serial or WWN) is still at the same path and still not used by the
+    running system. Returns ``{"targets": [{path, name, serial, wwn, size, found}], "problems": [...]}``; any problem
+    means nothing may be wiped."""
+    targets, problems = [], []
+    if isinstance(disks, dict):
+        disks = disks.get("disks")
+    if not isinstance(disks, list):
+        return {"targets": [], "problems": ["%s: no fresh block_devices_info result to check the disks to wipe against"
+                                            % host]}
+    for record in planned or []:
+        ids = [(kind, record.get(kind)) for kind in ("serial", "wwn") if record.get(kind)]
+        label = disk_label(record)
+        if not ids:
+            problems.append("%s: %s has no serial or WWN; disks are wiped only by serial or WWN" % (host, label))
+            continue
+        hits = [d for d in disks if any(matches(kind, value, d) for kind, value in ids)]
+        if len(hits) != 1:
+            problems.append("%s: %s: %s on the node now; nothing is wiped, run again"
+                            % (host, label, "not found" if not hits else "found %d times (%s)" % (len(hits), _names(hits))))
+            continue
+        disk = hits[0]
+        if disk.get("path") != record.get("path"):
+            problems.append("%s: %s moved from %s to %s since the decision; nothing is wiped, run again"
+                            % (host, label, record.get("path"), disk.get("path")))
+            continue
+        reasons = in_use(disk)
+        if reasons:
+            problems.append("%s: %s is in use now (%s); it is never wiped" % (host, label, "; ".join(reasons)))
+            continue
+        if not isinstance(disk.get("size"), int) or disk["size"] < 2 * 1024 * 1024 or disk["size"] % 512:
+            problems.append("%s: %s has size %s; a disk to wipe has a known size of whole 512-byte sectors, at "
+                            "least 2 MiB" % (host, label, _show(disk.get("size"))))
+            continue
+        targets.append({"path": disk["path"], "name": disk.get("name"), "serial": disk.get("serial"),
+                        "wwn": disk.get("wwn"), "size": disk["size"], "found": data_found(disk), "label": label})
+    return {"targets": targets, "problems": problems}

@@ -16,6 +16,12 @@ test relies on, as vLLM and SGLang document and serve it:
   Without ``"stream": true`` one ``chat.completion`` object.
 - API key (``--api-key``): every ``/v1`` path needs ``Authorization: Bearer <key>``; otherwise HTTP 401 with
   vLLM's body ``{"error": "Unauthorized"}``.
+- ``POST /v1/embeddings`` (vLLM with ``--task embed``): ``{"object": "list", "data": [{"object": "embedding",
+  "index": i, "embedding": [floats]}], "model": ..., "usage": {...}}``, one vector of ``embedding_dimensions`` per input.
+- ``POST /v1/rerank`` (vLLM's Jina/Cohere-style rerank API, ``--task score``): ``{"id": ..., "model": ...,
+  "results": [{"index": i, "document": {"text": ...}, "relevance_score": s}], "usage": {...}}``, results best first.
+  The canned score is the share of the query's words a document holds (``rerank_inverted`` inverts it, as a broken
+  reranker would).
 - Unknown model: HTTP 404 with vLLM's error object (``{"error": {"message": "The model `x` does not exist.",
   "type": "NotFoundError", "param": "model", "code": 404}}``).
 
@@ -97,10 +103,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._body = None
         if not self._authorized():
             return
+        body = self._body
+        if self.path in ("/v1/embeddings", "/v1/rerank"):
+            self._other(body)
+            return
         if self.path != "/v1/chat/completions":
             self._send(404, {"detail": "Not Found"})
             return
-        body = self._body
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             self._send(400, {"error": {"message": "messages is required", "type": "BadRequestError",
                                        "param": "messages", "code": 400}})
@@ -114,6 +123,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(model, body)
         else:
             self._complete(model)
+
+    def _other(self, body):
+        double = self.server.double
+        model = body.get("model") if isinstance(body, dict) else None
+        if model not in double.models:
+            self._send(404, {"error": {"message": "The model `%s` does not exist." % model, "type": "NotFoundError",
+                                       "param": "model", "code": 404}})
+            return
+        if self.path == "/v1/embeddings":
+            texts = body.get("input")
+            texts = [texts] if isinstance(texts, str) else texts
+            data = [{"object": "embedding", "index": i,
+                     "embedding": [round((len(text) % 7 + k) / 10.0, 3) for k in range(double.embedding_dimensions)]}
+                    for i, text in enumerate(texts or [])]
+            self._send(200, {"id": "embd-double", "object": "list", "created": CREATED, "model": model, "data": data,
+                             "usage": {"prompt_tokens": 12, "total_tokens": 12}})
+            return
+        words = set(str(body.get("query", "")).lower().strip("?").split())
+        results = []
+        for i, text in enumerate(body.get("documents") or []):
+            share = len(words & set(text.lower().strip(".").split())) / float(len(words) or 1)
+            results.append({"index": i, "document": {"text": text},
+                            "relevance_score": round(1 - share if double.rerank_inverted else share, 4)})
+        results.sort(key=lambda r: -r["relevance_score"])
+        self._send(200, {"id": "rerank-double", "model": model, "usage": {"total_tokens": 20}, "results": results})
 
     def _pieces(self):
         double = self.server.double
@@ -181,7 +215,7 @@ class OpenAIContractServer(object):
     def __init__(self, models=("deepseek-r1",), api_key=None, reasoning_fields=("reasoning_content",),
                  think_inline=False, reasoning_text=("The user ", "wants one word."),
                  content_text=("ready",), first_token_delay=0.0, models_delay=0.0, owned_by="vllm", port=0,
-                 certfile=None, keyfile=None, cut_stream=False):
+                 certfile=None, keyfile=None, cut_stream=False, embedding_dimensions=8, rerank_inverted=False):
         self.models = list(models)
         self.api_key = api_key
         self.reasoning_fields = tuple(reasoning_fields)
@@ -191,6 +225,8 @@ class OpenAIContractServer(object):
         self.first_token_delay = first_token_delay
         self.models_delay = models_delay
         self.cut_stream = cut_stream
+        self.embedding_dimensions = embedding_dimensions
+        self.rerank_inverted = rerank_inverted
         self.owned_by = owned_by
         self.requests = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)

@@ -208,6 +208,8 @@ KUBERNETES_LIST_ITEMS = {
                                    "tolerationSeconds": (int,)},
                     {"operator": ("Exists", "Equal"), "effect": ("NoSchedule", "PreferNoSchedule", "NoExecute", "")}),
     "env": ("EnvVar", {"name": (str,), "value": (str,), "valueFrom": (dict,)}, {}),
+    # The dify chart's <component>.extraEnv, written verbatim (toYaml) into the container's env.
+    "extraEnv": ("EnvVar", {"name": (str,), "value": (str,), "valueFrom": (dict,)}, {}),
     "matchExpressions": ("LabelSelectorRequirement", {"key": (str,), "operator": (str,), "values": (list,)},
                          {"operator": ("In", "NotIn", "Exists", "DoesNotExist")}),
     "ingress": ("NetworkPolicyIngressRule", {"from": (list,), "ports": (list,)}, {}),
@@ -416,15 +418,50 @@ def reference_versions(sources=os.path.join(CHART_VALUES, "SOURCES.md")):
             continue
         folder = cells[0].split()[0]  # "istio/base (chart `base`)" -> istio/base
         versions[folder] = re.sub(r"[^\w.+-]", "", cells[1].replace("¹", "").replace("²", "").replace("³", ""))
+    for chart, version in sorted(ARCHIVE_REFERENCES.items()):
+        versions[chart_folder(chart)] = version
     return versions
 
 
+# Charts ../shared/reference/chart-values does not carry (yet), with the version the collection pins: their reference
+# is the values.yaml and values.schema.json of the package in ../shared/charts, which its SOURCES.md records as
+# byte-for-byte the upstream files at the chart's tag (cloudnative-pg: tag cloudnative-pg-v0.29.0).
+ARCHIVE_REFERENCES = {"cloudnative-pg": "0.29.0"}
+_ARCHIVE_FOLDERS = {}
+
+
+def _archive_folder(chart, version):
+    """A folder with the chart's values.yaml, values.schema.json and Chart.yaml (and its subcharts' under charts/),
+    extracted once per process from ../shared/charts/<chart>-<version>.tgz."""
+    import atexit
+    import shutil
+    import tarfile
+    import tempfile
+    if chart not in _ARCHIVE_FOLDERS:
+        target = tempfile.mkdtemp(prefix="chart-reference-%s-" % chart)
+        atexit.register(shutil.rmtree, target, True)
+        with tarfile.open(os.path.join(SHARED, "charts", "%s-%s.tgz" % (chart, version))) as archive:
+            for member in archive.getmembers():
+                name = member.name.split("/", 1)[1] if "/" in member.name else ""
+                if member.isfile() and os.path.basename(name) in ("values.yaml", "values.schema.json", "Chart.yaml") \
+                        and ".." not in name.split("/"):
+                    path = os.path.join(target, name)
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    with open(path, "wb") as handle:
+                        handle.write(archive.extractfile(member).read())
+        _ARCHIVE_FOLDERS[chart] = target
+    return _ARCHIVE_FOLDERS[chart]
+
+
 def chart_folder(chart):
-    """The reference folder of a chart name (istio charts live under istio/)."""
+    """The reference folder of a chart name (istio charts live under istio/; a chart of ARCHIVE_REFERENCES: an
+    absolute folder extracted from its package, which os.path.join(CHART_VALUES, folder) keeps as it is)."""
     if os.path.isdir(os.path.join(CHART_VALUES, chart)):
         return chart
     if os.path.isdir(os.path.join(CHART_VALUES, "istio", chart)):
         return "istio/" + chart
+    if chart in ARCHIVE_REFERENCES:
+        return _archive_folder(chart, ARCHIVE_REFERENCES[chart])
     return None
 
 

@@ -29,6 +29,7 @@ K8S_PLAYBOOKS = (
     ("playbooks/k8s_platform.yml", ("cert_manager", "gpu_operator", "network_operator")),
     ("playbooks/storage.yml", ("storage",)),
     ("playbooks/model_serving.yml", ("model_serving",)),
+    ("playbooks/dify.yml", ("cloudnative_pg", "dify")),
     ("playbooks/observability.yml", ("observability",)),
     ("playbooks/backup.yml", ("backup",)),
 )
@@ -93,7 +94,8 @@ def _command(inventory, render_dir, extra, mode, playbooks):
         "-e", "privateai_k8s_mode=%s" % mode, "-e", "privateai_render_dir=%s" % render_dir,
         # The serving API key is generated where the Secret is written (apply mode): beside the render, not into
         # the inventory's credentials directory of the checkout.
-        "-e", "model_serving_api_key_file=%s.serving-api-key" % render_dir]
+        "-e", "model_serving_api_key_file=%s.serving-api-key" % render_dir,
+        "-e", "dify_credentials_dir=%s.dify-credentials" % render_dir]
     for item in extra:
         cmd += ["-e", item if isinstance(item, str) else json.dumps(item)]
     return cmd

@@ -135,7 +135,7 @@ def test_policy_choices_are_in_the_rendered_files(rendered, renders):
     assert gpu["driver"]["enabled"] is False and gpu["toolkit"]["enabled"] is False
     assert gpu["dcgmExporter"]["enabled"] is True
     assert gpu["mig"]["strategy"] in ("none", "single", "mixed")
-    # The GPU Operator stage's ConfigMap (other stages render ConfigMaps of their own).
+    # The GPU Operator's device plugin ConfigMap (other stages render ConfigMaps too).
     cm = [checks.load_documents(p)[0] for p in rendered_files(os.path.join(render_dir, "gpu_operator"), "manifests")
           if "configmap" in p][0]
     assert set(cm["data"]) == {"exclusive", "time-slicing", "mps"}

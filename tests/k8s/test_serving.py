@@ -67,7 +67,7 @@ def test_multi_node_plan_is_a_leaderworkerset_valid_against_its_crd(renders):
     assert env["NCCL_SOCKET_IFNAME"] == "ibp26s0"  # privateai_fabric's first network
     # DeepSeek-R1 (688 GB) read at 0.5 GB/s over 2 nodes plus the 600 s base: 1320 s, never killed while loading.
     assert _startup_budget(leader) >= 1320
-    (service,) = _objects(render_dir, "Service")
+    (service,) = [s for s in _objects(render_dir, "Service") if s["metadata"]["name"] == lws["metadata"]["name"][:-len("-blue")]]
     # The API is the leader's: the Service selects the leader pods only.
     assert service["spec"]["selector"].items() <= template["leaderTemplate"]["metadata"]["labels"].items()
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "leader"
@@ -89,11 +89,12 @@ def test_single_node_plan_is_a_deployment(renders):
 
 def test_prod_mixes_both_and_every_model_has_service_pdb_and_weights_job(renders):
     render_dir = renders["prod"]
-    assert [d["metadata"]["name"] for d in _objects(render_dir, "LeaderWorkerSet")] == ["deepseek-r1-distill-llama-70b"]
-    assert [d["metadata"]["name"] for d in _objects(render_dir, "Deployment")] == ["bge-m3"]
+    assert [d["metadata"]["name"] for d in _objects(render_dir, "LeaderWorkerSet")] == ["deepseek-r1-distill-llama-70b-blue"]
+    assert [d["metadata"]["name"] for d in _objects(render_dir, "Deployment")] == ["bge-m3-blue"]
     names = {"deepseek-r1-distill-llama-70b", "bge-m3"}
-    for kind in ("Service", "PodDisruptionBudget"):
-        assert {d["metadata"]["name"] for d in _objects(render_dir, kind)} == names
+    # Each model's Service, its colour's Service and its colour's PodDisruptionBudget (model_serving_colour: blue).
+    assert {d["metadata"]["name"] for d in _objects(render_dir, "Service")} == names | {n + "-blue" for n in names}
+    assert {d["metadata"]["name"] for d in _objects(render_dir, "PodDisruptionBudget")} == {n + "-blue" for n in names}
     assert {d["metadata"]["name"] for d in _objects(render_dir, "Job")} == {n + "-weights" for n in names}
     (pvc,) = _objects(render_dir, "PersistentVolumeClaim")
     assert pvc["spec"]["accessModes"] == ["ReadWriteMany"] and pvc["spec"]["storageClassName"] == "ceph-filesystem"

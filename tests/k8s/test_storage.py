@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 import chart_render
 from conftest import BIN, REPO, releases
@@ -116,8 +117,10 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     # ansible-playbook directly: pylint takes "conftest" for tests/integration/conftest.py, whose run_playbook differs.
     command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
                "-i", os.path.join(REPO, "inventories", "prod")]
+    # The example nodes do not exist: the disks as the inventory declares them (the probe is the next test's).
     for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
-                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site"):
+                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site",
+                  "rook_ceph_disk_source=inventory"):
         command += ["-e", extra]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
@@ -132,17 +135,37 @@ def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp
     _assert_nothing_changed(result, render_dir, tasks)
 
 
+def test_apply_mode_probe_of_unreachable_storage_nodes_names_every_node_before_anything_changes(tmp_path):
+    """Apply mode probes the storage nodes' disks (rook_ceph_disk_source probe); prod's nodes do not exist: the
+    decision names each node without a block_devices_info result, in one failure, and nothing is rendered."""
+    render_dir = str(tmp_path / "render")
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
+               "-i", os.path.join(REPO, "inventories", "prod"), "-e", "privateai_k8s_mode=apply",
+               "-e", "privateai_render_dir=" + render_dir, "-e", "ansible_ssh_common_args='-o ConnectTimeout=3'"]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    # each node, and the replicas that no node's disks can carry
+    assert "rook_ceph: 5 problem(s)" in output, output[-3000:]
+    for node in ("gpu01", "gpu02", "gpu03", "gpu04"):
+        assert "%s.example.internal: no block_devices_info result for this storage node" % node in output, output[-3000:]
+    assert "Failed to connect to the host" in output
+    assert not os.path.exists(render_dir), "files were rendered although the disks were not decided"
+
+
 def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
-    """Replicas above the hosts, a Vault KMS without token Secret, a class the site has and a disk render mode
-    cannot place: all named in one failure, nothing written."""
+    """Replicas above the hosts, a Vault KMS without token Secret, a class the site has and a kernel name not
+    acknowledged on each node: all named in one failure, nothing written."""
     render_dir = str(tmp_path / "render")
     command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
                "-i", os.path.join(REPO, "inventories", "prod-h100x8"), "-e", "privateai_k8s_mode=render",
                "-e", "privateai_render_dir=" + render_dir,
                "-e", json.dumps({"rook_ceph_replicas": 4, "rook_ceph_kms": {"address": "https://vault.example.internal:8200"},
                                  "rook_ceph_existing_storage_classes": ["ceph-filesystem"],
-                                 # extra vars reach every storage node: each one's disk is refused, by node
-                                 "rook_ceph_devices": ["serial:S64HNE0T200001"]})]
+                                 # extra vars reach every storage node: each one's kernel name is refused, by node
+                                 "rook_ceph_devices": ["sdb"]})]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -150,8 +173,58 @@ def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
     assert result.returncode != 0
     assert "rook_ceph: 6 problem(s)" in output, output[-3000:]
     for node in ("stor01", "stor02", "stor03"):
-        assert "rook_ceph_devices[0] of node %s.example.internal is 'serial:S64HNE0T200001'" % node in output
+        assert "rook_ceph_devices[0] of node %s.example.internal is 'sdb', a kernel name" % node in output
     assert "rook_ceph_replicas is 4 but storage_nodes has 3 host(s)" in output
     assert "rook_ceph_kms.token_secret is None" in output
     assert "rook_ceph_filesystem_storage_class is 'ceph-filesystem': the site already has" in output
     assert not os.path.exists(render_dir), "files were rendered although the input was refused"
+
+
+def test_inventory_disk_forms_reach_rook_through_the_real_chart():
+    """serial: entries (devicePathFilter), wwn: entries (by-id links) and nvme_only (deviceFilter), as the CephCluster
+    CRD schema and the chart's values take them."""
+    given = [{"name": "stor01", "devices": ["serial:S64HNE0T200001", "wwn:0x5000c500a1b2c301"]},
+             {"name": "stor02", "device_filter": {"nvme_only": True}},
+             {"name": "stor03", "devices": ["/dev/disk/by-id/nvme-SAMSUNG_MZQL23T8HCLS-00A07_S64HNE0T200003"]}]
+    result = k8s_storage.rook_ceph_stage(unit.defaults(), given, unit.FABRIC)
+    assert result["problems"] == []
+    release = [r for r in result["stage"]["releases"] if r["chart"] == "rook-ceph-cluster"][0]
+    assert chart_render.release_problems(release, release["values"]) == []
+    nodes = dict((n["name"], n) for n in by_kind(chart_render.render_release(release, release["values"]))[
+        "CephCluster"][0]["spec"]["storage"]["nodes"])
+    assert nodes["stor01"]["devicePathFilter"] == "^/dev/disk/by-id/[^/]+[_-](S64HNE0T200001)$"
+    assert nodes["stor01"]["devices"] == [{"name": "/dev/disk/by-id/wwn-0x5000c500a1b2c301"}]
+    assert nodes["stor02"] == {"name": "stor02", "deviceFilter": "^nvme[0-9]+n[0-9]+$"}
+    assert result["health"]["planned_osds"] is None  # Rook decides how many NVMe namespaces stor02 has
+
+
+def test_external_mode_renders_classes_and_no_osds(tmp_path):
+    """rook_ceph_mode external on the prod inventory: the CephCluster connects (external.enable), no pools and no
+    OSDs, the StorageClasses name the site's pools; everything valid against the schemas."""
+    import conftest  # looked up by name: pylint resolves "conftest" to tests/integration/conftest.py
+
+    run_one_playbook, rendered_files = getattr(conftest, "run_one_playbook"), getattr(conftest, "rendered_files")
+    external = {"rbd_pool": "site-rbd", "filesystem_name": "sitefs", "filesystem_data_pool": "sitefs-data",
+                "rgw_endpoint": "10.20.0.5:8080"}
+    render_dir = str(tmp_path / "render")
+    result = run_one_playbook("playbooks/storage.yml", "prod", render_dir,
+                              {"rook_ceph_mode": "external", "rook_ceph_external": external})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    objects = cluster_objects(render_dir)
+    spec = objects["CephCluster"][0]["spec"]
+    assert spec["external"] == {"enable": True}
+    assert "CephBlockPool" not in objects and "CephFilesystem" not in objects
+    assert objects["CephObjectStore"][0]["spec"]["gateway"]["externalRgwEndpoints"] == [{"ip": "10.20.0.5"}]
+    assert [o["metadata"]["name"] for o in objects["StorageClass"]] == ["ceph-bucket"]
+    classes = []
+    for path in rendered_files(render_dir, "manifests"):
+        with open(path) as handle:
+            classes += [o for o in yaml.safe_load_all(handle) if o and o["kind"] == "StorageClass"]
+    assert chart_render.validate_objects(classes, "storage manifests") == []
+    by_name = dict((c["metadata"]["name"], c) for c in classes)
+    assert sorted(by_name) == ["ceph-block", "ceph-filesystem"]
+    assert by_name["ceph-block"]["provisioner"] == "rook-ceph.rbd.csi.ceph.com"
+    assert by_name["ceph-block"]["parameters"]["pool"] == "site-rbd"
+    assert by_name["ceph-filesystem"]["parameters"]["fsName"] == "sitefs"
+    for release, values in [(r, v) for stage, r, v in releases(render_dir) if stage == "storage"]:
+        assert chart_render.release_problems(release, values) == [], release["chart"]

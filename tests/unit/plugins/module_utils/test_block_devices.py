@@ -180,3 +180,16 @@ def test_recorded_gpu_vm_root_and_driver_disks_are_in_use():
     assert disks["vdb"]["read_only"] is True
     assert disks["vdb"]["size"] == 318332928
     assert not any(d["blank"] for d in disks.values())
+
+
+# (id, backing file, serial)
+LOOP_SERIALS = [("plain", "/tmp/loop/PRIVATEAI-EXT4-1a2b.img", "PRIVATEAI-EXT4-1a2b.img"),
+                ("spaces and deleted", "/tmp/my disk.img (deleted)", "my_disk.img")]
+
+
+@pytest.mark.parametrize("backing,serial", [c[1:] for c in LOOP_SERIALS], ids=[c[0] for c in LOOP_SERIALS])
+def test_loop_device_takes_its_backing_file_name_as_serial(backing, serial):
+    dev = {"name": "loop3", "type": "loop", "size": 67108864, "fstype": None, "pttype": None}
+    assert bd.build_disk(dev, {"loop_backing_file": backing}, [], None)["serial"] == serial
+    disk = bd.build_disk(dict(dev, type="disk", name="sdb", serial="ZA1"), {"loop_backing_file": backing}, [], None)
+    assert disk["serial"] == "ZA1"  # a real serial is kept

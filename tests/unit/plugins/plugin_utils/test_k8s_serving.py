@@ -29,6 +29,7 @@ TEMPLATED = {
     "model_serving_gpu_hosts": ["gpu01", "gpu02"],
     "model_serving_tolerate_control_plane": False,
     "model_serving_lws_tolerate_control_plane": False,
+    "model_serving_keda_tolerate_control_plane": False,
     "model_serving_rdma_resource": "rdma/rdma_shared_device",
     "model_serving_api_key_file": "/nonexistent/serving-api-key",
 }
@@ -216,8 +217,10 @@ def test_shared_model_selects_the_device_plugin_config_label():
 def test_service_monitor_only_when_asked():
     assert objects(ks.serving_stage(settings())["stage"], "ServiceMonitor") == []
     (monitor,) = objects(ks.serving_stage(settings(model_serving_service_monitor=True))["stage"], "ServiceMonitor")
-    (service,) = objects(ks.serving_stage(settings())["stage"], "Service")
+    service, colour_service = objects(ks.serving_stage(settings())["stage"], "Service")
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    # Scraped once, through the model's Service, not again through its colour's.
+    assert not monitor["spec"]["selector"]["matchLabels"].items() <= colour_service["metadata"]["labels"].items()
 
 
 @pytest.mark.parametrize("model, label", [("NVIDIA H100 80GB HBM3", "NVIDIA-H100-80GB-HBM3"),

@@ -278,3 +278,41 @@ def test_recorded_gpu_vm_driver_disk_named_by_kernel_name_is_refused():
         "gpu1: vdb (no serial or WWN) refused: mounted at /usr/local/nvidia; is read-only; it cannot be an OSD and "
         "is never wiped; fix: remove it from rook_ceph_devices")
     assert len(result["problems"]) == 2
+
+
+# --- the wipe, checked again just before it (wipe_targets) ---------------------------------------------------------
+
+def _planned(name, **changes):
+    disk = [d for d in synthetic_disks(1) if d["name"] == name][0]
+    return dict({"name": disk["name"], "path": disk["path"], "serial": disk["serial"], "wwn": disk["wwn"]}, **changes)
+
+
+def _moved(disks, name, path):
+    for disk in disks:
+        if disk["name"] == name:
+            disk["path"] = path
+    return disks
+
+
+# (id, planned wipes, fresh disks, paths to wipe, text every problem list must contain)
+WIPE_NOW = [
+    ("the ext4 disk, unchanged", [_planned("sdb")], synthetic_disks(1), ["/dev/sdb"], []),
+    ("named by WWN only", [_planned("sde", serial=None)], synthetic_disks(1), ["/dev/sde"], []),
+    ("gone", [_planned("sdb")], [d for d in synthetic_disks(1) if d["name"] != "sdb"], [], ["not found on the node now"]),
+    ("moved", [_planned("sdb")], _moved(synthetic_disks(1), "sdb", "/dev/sdx"), [], ["moved from /dev/sdb to /dev/sdx"]),
+    ("mounted since", [_planned("sdf")], synthetic_disks(1), [], ["is in use now (mounted at /data)"]),
+    ("no identity", [_planned("sdb", serial=None, wwn=None)], synthetic_disks(1), [], ["has no serial or WWN"]),
+    ("no fresh result", [_planned("sdb")], None, [], ["no fresh block_devices_info result"]),
+]
+
+
+@pytest.mark.parametrize("planned,fresh,paths,expected", [c[1:] for c in WIPE_NOW], ids=[c[0] for c in WIPE_NOW])
+def test_wipe_targets_are_checked_again_before_the_wipe(planned, fresh, paths, expected):
+    result = sd.wipe_targets("st1", planned, {"disks": fresh} if fresh is not None else None)
+    assert [t["path"] for t in result["targets"]] == paths
+    text = "\n".join(result["problems"])
+    assert (text == "") == (not expected)
+    for part in expected:
+        assert part in text, text
+    for target in result["targets"]:
+        assert target["found"] and target["size"] % 512 == 0
