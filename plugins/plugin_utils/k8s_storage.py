@@ -223,6 +223,42 @@ def _kms(reader):
     return None if problems else kms
 
 
+MIRRORING_KEYS = ("enabled", "mode", "snapshot_interval", "peer_secrets", "daemons")
+MIRROR_INTERVAL_RE = re.compile(r"^[1-9][0-9]*[mhd]$")
+
+
+def _rbd_mirroring(reader):
+    """RBD mirroring of the block pool to a second site (disaster recovery, docs/operations.md): the pool's mirroring
+    settings and the rbd-mirror daemons; the peer is a Secret holding the other site's bootstrap token."""
+    mirroring = reader.read("rook_ceph_rbd_mirroring", v.to_dict)
+    if not mirroring or mirroring.get("enabled") is False:
+        return None
+    problems = v.unknown_keys("rook_ceph_rbd_mirroring", mirroring, MIRRORING_KEYS)
+    if mirroring.get("enabled", True) is not True:
+        problems.append("rook_ceph_rbd_mirroring.enabled is %s: give true or false" % v.describe(mirroring.get("enabled")))
+    mode = mirroring.get("mode", "image")
+    if mode not in ("image", "pool"):
+        problems.append("rook_ceph_rbd_mirroring.mode is %s: give image (snapshot-based, per image) or pool"
+                        % v.describe(mode))
+    interval = mirroring.get("snapshot_interval", "1h")
+    if not isinstance(interval, str) or not MIRROR_INTERVAL_RE.match(interval):
+        problems.append("rook_ceph_rbd_mirroring.snapshot_interval is %s: give minutes, hours or days such as 15m, 1h "
+                        "or 1d (the recovery point: at most this much is lost)" % v.describe(interval))
+    peers = mirroring.get("peer_secrets", [])
+    if not isinstance(peers, list):
+        problems.append("rook_ceph_rbd_mirroring.peer_secrets is %s: give a list of Secret names" % v.describe(peers))
+        peers = []
+    for index, name in enumerate(peers):
+        problems += v.check_dns_subdomain("rook_ceph_rbd_mirroring.peer_secrets[%d]" % index, name)
+    daemons = mirroring.get("daemons", 1)
+    if not isinstance(daemons, int) or isinstance(daemons, bool) or not 1 <= daemons <= 3:
+        problems.append("rook_ceph_rbd_mirroring.daemons is %s: give 1 to 3 rbd-mirror daemons" % v.describe(daemons))
+    reader.add(problems)
+    if problems:
+        return None
+    return {"mode": mode, "snapshot_interval": interval, "peer_secrets": list(peers), "daemons": daemons}
+
+
 def _external(reader, mode):
     external = reader.read("rook_ceph_external", v.to_dict)
     if mode != "external" or external is None:
@@ -284,8 +320,12 @@ def rook_ceph_stage(settings, nodes=None, fabric=None, wipe_confirm=None):
     s["existing_storage_classes"] = reader.read("rook_ceph_existing_storage_classes", v.to_list)
     s["cluster_values_extra"] = reader.read("rook_ceph_cluster_values_extra", v.to_dict)
     s["kms"] = _kms(reader)
+    s["rbd_mirroring"] = _rbd_mirroring(reader)
     s["mode"] = reader.read("rook_ceph_mode", v.to_choice, ("internal", "external"))
     s["external"] = _external(reader, s["mode"])
+    if s["mode"] == "external" and s["rbd_mirroring"]:
+        reader.add(["rook_ceph_rbd_mirroring is set but rook_ceph_mode is external: the site's own Ceph mirrors its "
+                    "pools; leave rook_ceph_rbd_mirroring empty"])
     s["disk_source"] = reader.read("rook_ceph_disk_source", v.to_choice, ("probe", "inventory"))
     s["health_timeout"] = reader.read("rook_ceph_health_timeout", v.to_int)
     if s["health_timeout"] is not None and s["health_timeout"] < 60:
@@ -553,7 +593,14 @@ def _build(common, s, storage, ranges):
             details["VAULT_CACERT"] = kms["ca_secret"]
         spec["security"] = {"kms": {"connectionDetails": details, "tokenSecretName": kms["token_secret"]}}
     default_block = not s["site_default_storage_class"]
-    block = {"name": s["block_pool_name"], "spec": _pool(s),
+    block_spec = _pool(s)
+    if s["rbd_mirroring"]:
+        mirroring = s["rbd_mirroring"]
+        block_spec["mirroring"] = {"enabled": True, "mode": mirroring["mode"],
+                                   "snapshotSchedules": [{"interval": mirroring["snapshot_interval"]}]}
+        if mirroring["peer_secrets"]:
+            block_spec["mirroring"]["peers"] = {"secretNames": list(mirroring["peer_secrets"])}
+    block = {"name": s["block_pool_name"], "spec": block_spec,
              "storageClass": {"enabled": True, "name": s["block_storage_class"], "isDefault": default_block,
                               "reclaimPolicy": "Delete", "allowVolumeExpansion": True, "volumeBindingMode": "Immediate",
                               "parameters": dict(_secret_params("rbd", namespace), **{
@@ -587,6 +634,13 @@ def _build(common, s, storage, ranges):
                           values_extra=s["cluster_values_extra"])
     manifests = [kp._namespace(namespace, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
                                "the OSDs, CSI node plugins and the discovery run privileged")]
+    if s["rbd_mirroring"]:
+        manifests.append({"phase": "post", "description": "rbd-mirror daemons: the block pool mirrored to the peer site",
+                          "definition": {"apiVersion": "ceph.rook.io/v1", "kind": "CephRBDMirror",
+                                         "metadata": {"name": "rbd-mirror", "namespace": namespace,
+                                                      "labels": dict(kp.LABELS)},
+                                         "spec": {"count": s["rbd_mirroring"]["daemons"],
+                                                  "placement": copy.deepcopy(placement["all"])}}})
     return {"name": "storage",
             "releases": [kp._release(common, "rook-ceph", operator), kp._release(cluster_common, "rook-ceph-cluster", cluster)],
             "manifests": manifests}

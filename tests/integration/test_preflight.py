@@ -28,6 +28,8 @@ BAD = [
     ("model_serving", "model_serving_engine", "vllx", "model_serving_engine"),
     ("dify", "dify_vector_store", "chroma", "dify_vector_store"),
     ("security", "security_oidc_issuer_url", "http://idp.example.com", "security_oidc_issuer_url"),
+    ("observability", "observability_gpu_temp_celsius", "hot", "observability_gpu_temp_celsius"),
+    ("backup", "backup_schedule_cron", "at three", "backup_schedule_cron"),
 ]
 
 
@@ -52,7 +54,7 @@ def flat(result):
 
 def test_one_bad_value_per_stage_is_reported_at_once_before_any_stage_ran(node_pair):
     first, second = node_pair.names
-    shared = dict((var, value) for stage, var, value, text in BAD if var.startswith(("privateai_", "cert_", "rook_", "model_", "dify_", "security_")))
+    shared = dict((var, value) for stage, var, value, text in BAD if var.startswith(("privateai_", "cert_", "rook_", "model_", "dify_", "security_", "observability_", "backup_")))
     inventory = node_pair.inventory(group_vars=lab_vars(**shared),
                                     host_vars={second: dict((var, value) for stage, var, value, text in BAD
                                                             if var.startswith(("host_", "nvidia_", "gpu_")))})
@@ -80,7 +82,7 @@ def test_the_lab_settings_pass_the_preflight_alone(node_pair):
     result = node_pair.playbook("site.yml", inventory, "--tags", "preflight")
     assert result.returncode == 0, flat(result)[-4000:]
     assert "preflight: every input of host_baseline, gpu_node_software, gpu_validate, network, k8s_platform, storage, " \
-           "model_serving, dify, security is good, every host answered" in flat(result)
+           "model_serving, dify, security, observability, backup is good, every host answered" in flat(result)
     # --tags preflight runs the preflight only: after it, the stage plays run no task but the read-only checks
     # tagged always (Ansible's argument validation of their roles, the GPU software stage's settings check), and
     # nothing changes

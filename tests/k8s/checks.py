@@ -378,7 +378,10 @@ def check_values_keys(chart, ours, chart_dir, allowlist=()):
 
     walk(ours, values, schema, schema, subcharts, [])
     if schema is not None:
-        for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(ours), key=lambda e: e.json_path):
+        # Helm validates the schema against the chart's defaults merged with the given values, not the given values
+        # alone: a schema's "required" keys (velero's image, rbac, ...) come from values.yaml.
+        for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(_deep_merge(values, ours)),
+                          key=lambda e: e.json_path):
             problems.append("%s: values.schema.json: %s: %s" % (chart, err.json_path, err.message))
     for key, (_values, sub_schema, _subs) in sorted(subcharts.items()):
         if sub_schema is not None and isinstance(ours.get(key), dict):

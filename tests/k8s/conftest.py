@@ -31,6 +31,8 @@ K8S_PLAYBOOKS = (
     ("playbooks/model_serving.yml", ("model_serving",)),
     ("playbooks/dify.yml", ("cloudnative_pg", "dify")),
     ("playbooks/security.yml", ("security",)),
+    ("playbooks/observability.yml", ("observability",)),
+    ("playbooks/backup.yml", ("backup",)),
 )
 PLAYBOOK = os.path.join(REPO, K8S_PLAYBOOKS[0][0])
 STAGES = tuple(stage for _playbook, stages in K8S_PLAYBOOKS for stage in stages)

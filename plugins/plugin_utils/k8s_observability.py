@@ -1,0 +1,541 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, privateai.deepseek_dify maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks and stage building of the monitoring stage (role observability, stage ``observability``).
+
+``observability_stage(settings, owned)`` takes the role's variables by name (as the inventory gave them) and the
+scrape targets whose owning stage already renders its own monitor (``owned``: a list of target names); converts
+every value as the role's argument spec declares it, checks each value's syntax, and builds as data, only when there
+is no problem:
+
+- the kube-prometheus-stack Helm release (pinned, mirror-overridable through the chart's ``global.imageRegistry``),
+  Prometheus retention and storage on the block StorageClass, Alertmanager routing from the inventory's receivers
+  (e-mail, webhook, WeChat Work) grouped by node, Grafana with its admin credentials from a Secret;
+- a ServiceMonitor per scrape target (DCGM exporter, model servers, Ceph, Fluent Bit, cert-manager) that no other
+  stage renders;
+- the PrometheusRule of the alerts (``alert_groups(s)``), each with a runbook annotation pointing at
+  docs/operations.md, thresholds from the variables;
+- the Grafana dashboards (GPU fleet, serving, Ceph, Dify) as ConfigMaps for Grafana's sidecar
+  (plugins/plugin_utils/k8s_dashboards.py).
+
+Receivers never carry a secret in the values: passwords, webhook URLs and API secrets are files of Secrets the site
+creates in the monitoring namespace (``observability_alertmanager_secrets``, mounted by the Alertmanager at
+/etc/alertmanager/secrets/<secret>/<key>).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import copy
+import re
+
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dashboards
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
+
+PUBLISHED = ("observability_k8s_stage", "observability_outputs")
+# What the stage scrapes; "owned" names those another stage already renders a monitor for (no duplicate targets).
+TARGETS = ("dcgm_exporter", "model_serving", "ceph", "fluent_bit", "cert_manager")
+RECEIVER_TYPES = ("email", "webhook", "wechat")
+RECEIVER_KEYS = {
+    "email": ("name", "type", "severities", "to", "from", "smarthost", "auth_username", "auth_password_file",
+              "require_tls"),
+    "webhook": ("name", "type", "severities", "url", "url_file", "max_alerts"),
+    "wechat": ("name", "type", "severities", "corp_id", "agent_id", "to_party", "to_user", "api_secret_file",
+               "api_url"),
+}
+SEVERITIES = ("critical", "warning")
+# Prometheus durations and sizes (its own syntax, not Go's): 15d, 12h, 30s; 45GB.
+PROM_DURATION_RE = re.compile(r"^[0-9]+(ms|s|m|h|d|w|y)$")
+PROM_SIZE_RE = re.compile(r"^[0-9]+(B|KB|MB|GB|TB|PB|EB)$")
+SECRET_FILE_RE = re.compile(r"^/etc/alertmanager/secrets/[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$")
+EMAIL_RE = re.compile(r"^[^@\s,<>]+@[^@\s,<>]+$")
+HOSTPORT_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$")
+# XIDs that an application causes (bad kernel, out of memory, a killed process), not the GPU: not paged
+# (../shared/reference/gpu-nodes-and-health.md).
+APPLICATION_XIDS = (13, 31, 43, 45, 68)
+RUNBOOK = "docs/operations.md"
+GROUP_BY = ["alertname", "node"]
+DASHBOARD_LABEL = "grafana_dashboard"
+
+
+def _prom_duration(reader, name):
+    value = reader.read(name, v.to_str)
+    if value is not None and not PROM_DURATION_RE.match(value):
+        reader.add(["%s is '%s': give a Prometheus duration such as 2m, 12h or 15d" % (name, value)])
+        return None
+    return value
+
+
+def _number(reader, name, low, high, what):
+    value = reader.read(name, _to_number)
+    if value is not None and not low <= value <= high:
+        reader.add(["%s is %s: give %s between %s and %s" % (name, value, what, low, high)])
+        return None
+    return value
+
+
+def _to_number(name, value):
+    if isinstance(value, bool):
+        raise v.Invalid("%s is %s: give a number" % (name, v.describe(value)))
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    raise v.Invalid("%s is %s: give a number" % (name, v.describe(value)))
+
+
+def _text(where, value, problems, pattern=None, what="one line of text"):
+    if not isinstance(value, str) or not value or v.one_line(value) is not None or (pattern and not pattern.match(value)):
+        problems.append("%s is %s: give %s" % (where, v.describe(value), what))
+        return False
+    return True
+
+
+def _receivers(reader, secrets):
+    receivers = reader.read("observability_alert_receivers", v.to_list)
+    out = []
+    seen = set()
+    for index, item in enumerate(receivers or []):
+        where = "observability_alert_receivers[%d]" % index
+        problems = []
+        if not isinstance(item, dict):
+            reader.add(["%s is %s: give {name, type: email|webhook|wechat, ...}" % (where, v.describe(item))])
+            continue
+        kind = item.get("type")
+        if kind not in RECEIVER_TYPES:
+            reader.add(["%s.type is %s: give email, webhook or wechat" % (where, v.describe(kind))])
+            continue
+        problems += v.unknown_keys(where, item, RECEIVER_KEYS[kind])
+        name = item.get("name")
+        problems += v.check_dns_label(where + ".name", name)
+        if name in seen or name == "null":
+            problems.append("%s.name is '%s': each receiver needs its own name (not null)" % (where, name))
+        seen.add(name)
+        severities = item.get("severities", list(SEVERITIES))
+        if not isinstance(severities, list) or not severities or any(s not in SEVERITIES for s in severities):
+            problems.append("%s.severities is %s: give a list of critical and/or warning" % (where, v.describe(severities)))
+        for key in ("auth_password_file", "url_file", "api_secret_file"):
+            if key in item and _text(where + "." + key, item[key], problems, SECRET_FILE_RE,
+                                     "a file /etc/alertmanager/secrets/<secret>/<key> of a Secret listed in "
+                                     "observability_alertmanager_secrets"):
+                secret = item[key].split("/")[4]
+                if secret not in secrets:
+                    problems.append("%s.%s is '%s': the Secret %s is not in observability_alertmanager_secrets: add it "
+                                    "there (it is mounted at /etc/alertmanager/secrets/%s/)"
+                                    % (where, key, item[key], secret, secret))
+        config = {"name": name}
+        if kind == "email":
+            for key in ("to", "from"):
+                _text("%s.%s" % (where, key), item.get(key), problems, EMAIL_RE, "an e-mail address")
+            _text(where + ".smarthost", item.get("smarthost"), problems, HOSTPORT_RE, "the SMTP relay as host:port")
+            if "auth_username" in item:
+                _text(where + ".auth_username", item["auth_username"], problems)
+            if "require_tls" in item and not isinstance(item["require_tls"], bool):
+                problems.append("%s.require_tls is %s: give true or false" % (where, v.describe(item["require_tls"])))
+            email = dict((k, item[k]) for k in ("to", "from", "smarthost", "auth_username", "auth_password_file",
+                                                "require_tls") if k in item)
+            email["send_resolved"] = True
+            config["email_configs"] = [email]
+        elif kind == "webhook":
+            if ("url" in item) == ("url_file" in item):
+                problems.append("%s: give url or url_file (a file of a Secret, when the URL carries a token), one of "
+                                "them" % where)
+            elif "url" in item:
+                _text(where + ".url", item["url"], problems, re.compile(r"^https?://\S+$"), "an http(s):// URL")
+            if "max_alerts" in item and (not isinstance(item["max_alerts"], int) or isinstance(item["max_alerts"], bool)
+                                         or item["max_alerts"] < 0):
+                problems.append("%s.max_alerts is %s: give a count, 0 for all" % (where, v.describe(item["max_alerts"])))
+            hook = dict((k, item[k]) for k in ("url", "url_file", "max_alerts") if k in item)
+            hook["send_resolved"] = True
+            config["webhook_configs"] = [hook]
+        else:
+            _text(where + ".corp_id", item.get("corp_id"), problems, re.compile(r"^[A-Za-z0-9]+$"),
+                  "the WeChat Work corp ID (letters and digits)")
+            agent = item.get("agent_id")
+            _text(where + ".agent_id", str(agent) if isinstance(agent, int) and not isinstance(agent, bool) else agent,
+                  problems, re.compile(r"^[0-9]+$"), "the application's agent ID (digits)")
+            if "api_secret_file" not in item:
+                problems.append("%s.api_secret_file is not set: give the file of the application secret "
+                                "(/etc/alertmanager/secrets/<secret>/<key>)" % where)
+            if not item.get("to_party") and not item.get("to_user"):
+                problems.append("%s: give to_party (department IDs) or to_user (user IDs, '@all')" % where)
+            for key in ("to_party", "to_user", "api_url"):
+                if key in item:
+                    _text("%s.%s" % (where, key), item[key], problems)
+            wechat = dict((k, item[k]) for k in ("corp_id", "to_party", "to_user", "api_secret_file", "api_url")
+                          if k in item)
+            wechat["agent_id"] = str(agent)
+            wechat["send_resolved"] = True
+            config["wechat_configs"] = [wechat]
+        reader.add(problems)
+        if not problems:
+            out.append((config, severities))
+    return out
+
+
+def read_settings(reader):
+    """The stage's settings beyond the common ones, converted and checked."""
+    s = {}
+    s["storage_class"] = reader.read("observability_storage_class", v.to_str)
+    if s["storage_class"]:
+        reader.add(v.check_dns_subdomain("observability_storage_class", s["storage_class"]))
+    for name in ("prometheus_storage_size", "alertmanager_storage_size", "grafana_storage_size"):
+        s[name] = reader.read("observability_" + name, v.to_str, check=v.check_quantity)
+    s["prometheus_retention"] = _prom_duration(reader, "observability_prometheus_retention")
+    s["prometheus_retention_size"] = reader.read("observability_prometheus_retention_size", v.to_str)
+    if s["prometheus_retention_size"] and not PROM_SIZE_RE.match(s["prometheus_retention_size"]):
+        reader.add(["observability_prometheus_retention_size is '%s': give a Prometheus size such as 45GB (a little "
+                    "below observability_prometheus_storage_size), or empty" % s["prometheus_retention_size"]])
+    s["grafana_admin_secret"] = reader.read("observability_grafana_admin_secret", v.to_str, check=v.check_dns_subdomain)
+    s["grafana_admin_password_file"] = reader.read("observability_grafana_admin_password_file", v.to_str)
+    s["targets"] = reader.read("observability_scrape_targets", v.to_list)
+    for index, target in enumerate(s["targets"] or []):
+        if target not in TARGETS:
+            reader.add(["observability_scrape_targets[%d] is %s: give some of %s"
+                        % (index, v.describe(target), ", ".join(TARGETS))])
+    for name in ("gpu_operator_namespace", "serving_namespace", "ceph_namespace", "fluent_bit_namespace",
+                 "cert_manager_namespace", "dify_namespace", "backup_namespace"):
+        s[name] = reader.read("observability_" + name, v.to_str, check=v.check_dns_label)
+    s["dify_api_service"] = reader.read("observability_dify_api_service", v.to_str, check=v.check_dns_label)
+    s["backup_schedule"] = reader.read("observability_backup_schedule", v.to_str, check=v.check_dns_subdomain)
+    # Thresholds.
+    s["gpu_temp_celsius"] = _number(reader, "observability_gpu_temp_celsius", 40, 110, "degrees Celsius")
+    s["gpu_temp_for"] = _prom_duration(reader, "observability_gpu_temp_for")
+    s["gpus_per_node"] = reader.read("observability_gpus_per_node", v.to_int)
+    if s["gpus_per_node"] is not None and not 1 <= s["gpus_per_node"] <= 16:
+        reader.add(["observability_gpus_per_node is %d: give the GPUs each GPU node has (1 to 16; "
+                    "privateai_expected_gpu.count_per_node)" % s["gpus_per_node"]])
+    s["nvlink_errors_per_10m"] = _number(reader, "observability_nvlink_errors_per_10m", 0, 10 ** 9, "a count")
+    s["ttft_p99_seconds"] = _number(reader, "observability_ttft_p99_seconds", 0.01, 600, "seconds")
+    s["queue_length"] = _number(reader, "observability_queue_length", 1, 10 ** 6, "requests")
+    s["kv_cache_ratio"] = _number(reader, "observability_kv_cache_ratio", 0.1, 1, "a ratio")
+    s["pod_restarts_per_15m"] = _number(reader, "observability_pod_restarts_per_15m", 1, 1000, "a count")
+    s["pvc_used_ratio"] = _number(reader, "observability_pvc_used_ratio", 0.1, 1, "a ratio")
+    s["certificate_days"] = _number(reader, "observability_certificate_days", 1, 365, "days")
+    s["backup_max_age_hours"] = _number(reader, "observability_backup_max_age_hours", 1, 24 * 31, "hours")
+    s["dify_5xx_ratio"] = _number(reader, "observability_dify_5xx_ratio", 0.0001, 1, "a ratio")
+    s["secrets"] = reader.read("observability_alertmanager_secrets", v.to_list)
+    for index, name in enumerate(s["secrets"] or []):
+        reader.add(v.check_dns_subdomain("observability_alertmanager_secrets[%d]" % index, name))
+    s["receivers"] = _receivers(reader, s["secrets"] or [])
+    s["group_wait"] = _prom_duration(reader, "observability_alert_group_wait")
+    s["repeat_interval"] = _prom_duration(reader, "observability_alert_repeat_interval")
+    s["dashboards"] = reader.read("observability_dashboards", v.to_bool)
+    return s
+
+
+def observability_stage(settings, owned=None, admin_password=None):
+    """The stage's plan: {problems, warnings, enabled, stage, outputs}. ``admin_password`` is Grafana's admin
+    password (generated once by the role where the Secret is written); without it the Secret holds a placeholder and
+    is marked secret, so render mode does not write it."""
+    settings = dict(settings)
+    # Empty registry: each image from its upstream registry; _common checks a registry's syntax.
+    upstream = settings.get("observability_image_registry") == ""
+    if upstream:
+        settings["observability_image_registry"] = "quay.io"
+    reader = v.Reader(settings)
+    common = kp._common(reader, "observability")
+    if upstream:
+        common["image_registry"] = ""
+    owned = [t for t in (owned or []) if t in TARGETS]
+    if not common["enabled"]:
+        return dict(kp._result(reader, common, None, "kube-prometheus-stack"), owned=owned)
+    s = read_settings(reader)
+    warnings = []
+    if s["storage_class"] == "":
+        warnings.append("observability_storage_class is empty (no storage stage output): Prometheus, Alertmanager and "
+                        "Grafana keep their data on the node (emptyDir) and lose it when a pod moves; run the storage "
+                        "stage first or name a StorageClass")
+    if not s["receivers"] and not reader.problems:
+        warnings.append("observability_alert_receivers is empty: alerts show in Alertmanager and Grafana but nobody is "
+                        "told (give an e-mail, webhook or WeChat Work receiver)")
+
+    def build():
+        return _build(common, s, owned, admin_password)
+
+    result = kp._result(reader, common, build, "kube-prometheus-stack")
+    result["warnings"] = warnings + result["warnings"]
+    result["owned"] = owned
+    if result["stage"] is not None:
+        release, namespace = common["release_name"], common["namespace"]
+        result["outputs"] = {"namespace": namespace,
+                             "alertmanager_url": "http://%s-alertmanager.%s.svc:9093" % (release, namespace),
+                             "prometheus_url": "http://%s-prometheus.%s.svc:9090" % (release, namespace),
+                             "grafana_url": "http://%s-grafana.%s.svc:80" % (release, namespace)}
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ the release
+
+
+def _volume_claim(storage_class, size):
+    spec = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    if storage_class:
+        spec["storageClassName"] = storage_class
+    return {"volumeClaimTemplate": {"spec": spec}}
+
+
+def alertmanager_config(s):
+    """Alertmanager's configuration: one route per receiver and severity it takes, every route grouped by node."""
+    routes = []
+    for config, severities in s["receivers"]:
+        matcher = 'severity=~"%s"' % "|".join(severities)
+        routes.append({"receiver": config["name"], "matchers": [matcher], "continue": True})
+    return {"global": {"resolve_timeout": "5m"},
+            "route": {"receiver": "null", "group_by": list(GROUP_BY), "group_wait": s["group_wait"],
+                      "group_interval": "5m", "repeat_interval": s["repeat_interval"],
+                      "routes": [{"receiver": "null", "matchers": ['alertname="Watchdog"']}] + routes},
+            # A critical alert of a node silences the warnings of the same alert on that node.
+            "inhibit_rules": [{"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
+                               "equal": ["alertname", "node"]}],
+            "receivers": [{"name": "null"}] + [config for config, _severities in s["receivers"]],
+            "templates": ["/etc/alertmanager/config/*.tmpl"]}
+
+
+def _values(common, s):
+    tolerations = kp._with_control_plane([], common["tolerate_control_plane"])
+    prometheus_spec = {"retention": s["prometheus_retention"],
+                       # Select every ServiceMonitor, PodMonitor and PrometheusRule of the cluster, not only the
+                       # release's own (the other stages label theirs with their own names).
+                       "serviceMonitorSelectorNilUsesHelmValues": False, "podMonitorSelectorNilUsesHelmValues": False,
+                       "ruleSelectorNilUsesHelmValues": False, "probeSelectorNilUsesHelmValues": False}
+    if s["prometheus_retention_size"]:
+        prometheus_spec["retentionSize"] = s["prometheus_retention_size"]
+    alertmanager_spec = {}
+    grafana = {"admin": {"existingSecret": s["grafana_admin_secret"], "userKey": "admin-user",
+                         "passwordKey": "admin-password"},
+               "sidecar": {"dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1",
+                                          "searchNamespace": "ALL"}}}
+    if s["storage_class"] != "":
+        prometheus_spec["storageSpec"] = _volume_claim(s["storage_class"], s["prometheus_storage_size"])
+        alertmanager_spec["storage"] = _volume_claim(s["storage_class"], s["alertmanager_storage_size"])
+        grafana["persistence"] = {"enabled": True, "storageClassName": s["storage_class"],
+                                  "size": s["grafana_storage_size"]}
+    if s["secrets"]:
+        alertmanager_spec["secrets"] = list(s["secrets"])
+    if tolerations:
+        prometheus_spec["tolerations"] = copy.deepcopy(tolerations)
+        alertmanager_spec["tolerations"] = copy.deepcopy(tolerations)
+        grafana["tolerations"] = copy.deepcopy(tolerations)
+    values = {"prometheus": {"prometheusSpec": prometheus_spec},
+              "alertmanager": {"config": alertmanager_config(s)},
+              "grafana": grafana}
+    if alertmanager_spec:
+        values["alertmanager"]["alertmanagerSpec"] = alertmanager_spec
+    global_values = {}
+    if common["image_registry"]:
+        global_values["imageRegistry"] = common["image_registry"]
+    if common["image_pull_secrets"]:
+        global_values["imagePullSecrets"] = [{"name": name} for name in common["image_pull_secrets"]]
+    if global_values:
+        values["global"] = global_values
+    return values
+
+
+# ----------------------------------------------------------------------------------------------- the monitors
+
+
+def _monitor(common, name, namespace, selector, endpoint, description):
+    return {"description": description, "phase": "post",
+            "definition": {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+                           "metadata": {"name": name, "namespace": common["namespace"], "labels": dict(kp.LABELS)},
+                           "spec": {"namespaceSelector": {"matchNames": [namespace]},
+                                    "selector": {"matchLabels": selector},
+                                    "endpoints": [endpoint]}}}
+
+
+NODE_RELABEL = {"sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node", "action": "replace"}
+
+
+def monitors(common, s, owned):
+    out = []
+    targets = [t for t in s["targets"] if t not in owned]
+    if "dcgm_exporter" in targets:
+        # honorLabels keeps the exporter's own pod/namespace labels (the workload using the GPU); node is the node.
+        out.append(_monitor(common, "dcgm-exporter", s["gpu_operator_namespace"], {"app": "nvidia-dcgm-exporter"},
+                            {"port": "gpu-metrics", "path": "/metrics", "interval": "15s", "honorLabels": True,
+                             "relabelings": [dict(NODE_RELABEL)]},
+                            "per-GPU temperature, utilisation, memory, power, XIDs, ECC, NVLink (DCGM exporter)"))
+    if "model_serving" in targets:
+        out.append(_monitor(common, "model-serving", s["serving_namespace"],
+                            {"app.kubernetes.io/component": "api", "app.kubernetes.io/part-of": "privateai"},
+                            {"port": "http", "path": "/metrics", "interval": "15s",
+                             "relabelings": [dict(NODE_RELABEL),
+                                             {"sourceLabels": ["__meta_kubernetes_service_label_app_kubernetes_io_name"],
+                                              "targetLabel": "served_name", "action": "replace"}]},
+                            "vLLM / SGLang engine metrics (TTFT, TPOT, queue, KV cache) of every model"))
+    if "ceph" in targets:
+        out.append(_monitor(common, "ceph-mgr", s["ceph_namespace"], {"app": "rook-ceph-mgr"},
+                            {"port": "http-metrics", "path": "/metrics", "interval": "30s", "honorLabels": True},
+                            "Ceph health, capacity, OSDs and pools (the mgr's Prometheus module)"))
+    if "fluent_bit" in targets:
+        out.append(_monitor(common, "fluent-bit", s["fluent_bit_namespace"], {"app.kubernetes.io/name": "fluent-bit"},
+                            {"port": "http", "path": "/api/v2/metrics/prometheus", "interval": "30s",
+                             "relabelings": [dict(NODE_RELABEL)]},
+                            "Fluent Bit input/output records, retries and errors per node"))
+    if "cert_manager" in targets:
+        out.append(_monitor(common, "cert-manager", s["cert_manager_namespace"],
+                            {"app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller"},
+                            {"targetPort": 9402, "path": "/metrics", "interval": "60s"},
+                            "certificate expiry and issuance (cert-manager controller)"))
+    return out
+
+
+# -------------------------------------------------------------------------------------------------- the alerts
+
+
+def _alert(name, expr, duration, severity, summary, description, anchor):
+    rule = {"alert": name, "expr": expr, "labels": {"severity": severity},
+            "annotations": {"summary": summary, "description": description,
+                            "runbook_url": "%s#%s" % (RUNBOOK, anchor)}}
+    if duration:
+        rule["for"] = duration
+    return rule
+
+
+def _fmt(value):
+    """A threshold as PromQL writes it (85, 0.9, 2.5)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def alert_groups(s):
+    """The alert rules as PrometheusRule groups, thresholds from the converted settings."""
+    serving = s["serving_namespace"]
+    xids = "".join(" != %d" % xid for xid in APPLICATION_XIDS)
+    gpu = [
+        _alert("GPUTemperatureHigh", "DCGM_FI_DEV_GPU_TEMP > %s" % _fmt(s["gpu_temp_celsius"]), s["gpu_temp_for"],
+               "critical", "GPU {{ $labels.gpu }} on {{ $labels.node }} is at {{ $value }} C",
+               "GPU {{ $labels.gpu }} of node {{ $labels.node }} has been above %s C for %s: it throttles and may "
+               "fail. Check cooling and the workload." % (_fmt(s["gpu_temp_celsius"]), s["gpu_temp_for"]),
+               "gpu-temperature-high"),
+        _alert("GPUXidError", "DCGM_FI_DEV_XID_ERRORS%s > 0" % xids, "", "critical",
+               "XID {{ $value }} on GPU {{ $labels.gpu }} of {{ $labels.node }}",
+               "The driver reported XID {{ $value }} on GPU {{ $labels.gpu }} of node {{ $labels.node }} "
+               "(application XIDs %s are not paged)." % ", ".join(str(x) for x in APPLICATION_XIDS), "gpu-xid-error"),
+        _alert("GPUDoubleBitECCError", "increase(DCGM_FI_DEV_ECC_DBE_VOL_TOTAL[10m]) > 0", "", "critical",
+               "Uncorrectable ECC errors on GPU {{ $labels.gpu }} of {{ $labels.node }}",
+               "GPU {{ $labels.gpu }} of node {{ $labels.node }} counted double-bit (uncorrectable) ECC errors: drain "
+               "the node and reset the GPU.", "gpu-ecc-row-remap"),
+        _alert("GPURowRemapFailure", "DCGM_FI_DEV_ROW_REMAP_FAILURE > 0", "", "critical",
+               "Row remapping failed on GPU {{ $labels.gpu }} of {{ $labels.node }}",
+               "GPU {{ $labels.gpu }} of node {{ $labels.node }} could not remap a failing memory row: the GPU needs "
+               "replacing (RMA).", "gpu-ecc-row-remap"),
+        _alert("GPUNVLinkErrors",
+               "increase(DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL[10m]) + "
+               "increase(DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL[10m]) > %s" % _fmt(s["nvlink_errors_per_10m"]),
+               "", "warning", "NVLink errors on GPU {{ $labels.gpu }} of {{ $labels.node }}",
+               "GPU {{ $labels.gpu }} of node {{ $labels.node }} counted {{ $value }} NVLink CRC/replay errors in 10 "
+               "minutes.", "gpu-nvlink"),
+        _alert("GPUNVLinkDown", "increase(DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL[10m]) > 0", "", "critical",
+               "An NVLink of GPU {{ $labels.gpu }} on {{ $labels.node }} went down",
+               "An NVLink of GPU {{ $labels.gpu }} of node {{ $labels.node }} dropped and retrained (recovery errors): "
+               "collective traffic slows or fails.", "gpu-nvlink"),
+        _alert("GPUMissing", "count by (node) (DCGM_FI_DEV_GPU_TEMP) < %d" % s["gpus_per_node"], "5m", "critical",
+               "{{ $labels.node }} reports {{ $value }} of %d GPUs" % s["gpus_per_node"],
+               "Node {{ $labels.node }} reports {{ $value }} GPUs, not %d: a GPU fell off the bus or its driver lost "
+               "it." % s["gpus_per_node"], "gpu-missing"),
+    ]
+    ttft = ("histogram_quantile(0.99, sum by (le, namespace, service, model_name) ("
+            "rate(vllm:time_to_first_token_seconds_bucket{namespace=\"%s\"}[5m]) or "
+            "rate(sglang:time_to_first_token_seconds_bucket{namespace=\"%s\"}[5m])))" % (serving, serving))
+    serving_rules = [
+        _alert("ServingTTFTHigh", "%s > %s" % (ttft, _fmt(s["ttft_p99_seconds"])), "10m", "warning",
+               "p99 time to first token of {{ $labels.model_name }} is {{ $value }} s",
+               "The 99th percentile time to first token of {{ $labels.model_name }} has been above %s s for 10 "
+               "minutes." % _fmt(s["ttft_p99_seconds"]), "serving-latency"),
+        _alert("ServingQueueLong",
+               "max by (namespace, service, model_name) (vllm:num_requests_waiting{namespace=\"%s\"} or "
+               "sglang:num_queue_reqs{namespace=\"%s\"}) > %s" % (serving, serving, _fmt(s["queue_length"])),
+               "5m", "warning", "{{ $value }} requests wait for {{ $labels.model_name }}",
+               "More than %s requests have waited for {{ $labels.model_name }} for 5 minutes."
+               % _fmt(s["queue_length"]), "serving-latency"),
+        _alert("ServingKVCacheFull",
+               "max by (namespace, service, model_name) (vllm:kv_cache_usage_perc{namespace=\"%s\"} or "
+               "sglang:token_usage{namespace=\"%s\"}) > %s" % (serving, serving, _fmt(s["kv_cache_ratio"])),
+               "10m", "warning", "KV cache of {{ $labels.model_name }} is {{ $value | humanizePercentage }} full",
+               "The KV cache of {{ $labels.model_name }} has been above %s for 10 minutes: requests queue and get "
+               "preempted." % _fmt(s["kv_cache_ratio"]), "serving-kv-cache"),
+        _alert("ServingPodRestarting",
+               "increase(kube_pod_container_status_restarts_total{namespace=\"%s\"}[15m]) > %s"
+               % (serving, _fmt(s["pod_restarts_per_15m"])), "", "critical",
+               "{{ $labels.pod }} restarted {{ $value }} times in 15 minutes",
+               "Container {{ $labels.container }} of {{ $labels.pod }} restarts: read its previous log.",
+               "serving-restarts"),
+    ]
+    platform = [
+        _alert("CephHealthWarning", "ceph_health_status == 1", "15m", "warning", "Ceph is HEALTH_WARN",
+               "The Ceph cluster has been HEALTH_WARN for 15 minutes.", "ceph-health"),
+        _alert("CephHealthError", "ceph_health_status == 2", "5m", "critical", "Ceph is HEALTH_ERR",
+               "The Ceph cluster is HEALTH_ERR: data may be unavailable.", "ceph-health"),
+        _alert("PersistentVolumeFilling",
+               "kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes > %s"
+               % _fmt(s["pvc_used_ratio"]), "5m", "warning",
+               "PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} "
+               "full", "The volume is above %s of its size: expand the PVC or free space."
+               % _fmt(s["pvc_used_ratio"]), "pvc-filling"),
+        _alert("CertificateExpiring",
+               "certmanager_certificate_expiration_timestamp_seconds - time() < %d" % (s["certificate_days"] * 86400),
+               "1h", "warning", "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires soon",
+               "The certificate expires within %s days and cert-manager has not renewed it." % _fmt(s["certificate_days"]),
+               "certificate-expiring"),
+        _alert("BackupNotRecent",
+               "(time() - max by (schedule) (velero_backup_last_successful_timestamp{schedule=\"%s\"})) > %d"
+               % (s["backup_schedule"], s["backup_max_age_hours"] * 3600), "", "critical",
+               "No successful backup of schedule {{ $labels.schedule }} for %s hours" % _fmt(s["backup_max_age_hours"]),
+               "The daily backup has not succeeded within %s hours." % _fmt(s["backup_max_age_hours"]),
+               "backup-not-recent"),
+        _alert("BackupNeverSucceeded",
+               "absent(velero_backup_last_successful_timestamp{schedule=\"%s\"})" % s["backup_schedule"],
+               "%dh" % s["backup_max_age_hours"], "critical",
+               "Velero reports no successful backup of schedule %s" % s["backup_schedule"],
+               "No successful backup of the schedule for %s hours (or Velero is not scraped)."
+               % _fmt(s["backup_max_age_hours"]), "backup-not-recent"),
+        _alert("DifyAPIErrors",
+               "sum(rate(istio_requests_total{destination_service_namespace=\"%s\",destination_service_name=\"%s\","
+               "response_code=~\"5..\"}[5m])) / sum(rate(istio_requests_total{destination_service_namespace=\"%s\","
+               "destination_service_name=\"%s\"}[5m])) > %s"
+               % (s["dify_namespace"], s["dify_api_service"], s["dify_namespace"], s["dify_api_service"],
+                  _fmt(s["dify_5xx_ratio"])), "5m", "critical",
+               "Dify API answers {{ $value | humanizePercentage }} of requests with 5xx",
+               "More than %s of the requests to %s/%s fail with a 5xx status." % (
+                   _fmt(s["dify_5xx_ratio"]), s["dify_namespace"], s["dify_api_service"]), "dify-api-errors"),
+    ]
+    return [{"name": "privateai-gpu", "rules": gpu}, {"name": "privateai-serving", "rules": serving_rules},
+            {"name": "privateai-platform", "rules": platform}]
+
+
+def _build(common, s, owned, admin_password):
+    namespace = common["namespace"]
+    password = admin_password if admin_password else "not-rendered"
+    manifests = [kp._namespace(namespace, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
+                               "Prometheus, Alertmanager, Grafana; node-exporter runs on the host network"),
+                 {"secret": True, "phase": "pre",
+                  "description": "Grafana's admin login (password generated once into privateai_credentials_dir)",
+                  "definition": {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                 "metadata": {"name": s["grafana_admin_secret"], "namespace": namespace,
+                                              "labels": dict(kp.LABELS)},
+                                 "data": {"admin-user": base64.b64encode(b"admin").decode("ascii"),
+                                          "admin-password": base64.b64encode(password.encode("utf-8")).decode("ascii")}}}]
+    manifests += monitors(common, s, owned)
+    manifests.append({"phase": "post", "description": "the alerts (docs/operations.md is their runbook)",
+                      "definition": {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+                                     "metadata": {"name": "privateai-alerts", "namespace": namespace,
+                                                  "labels": dict(kp.LABELS)},
+                                     "spec": {"groups": alert_groups(s)}}})
+    if s["dashboards"]:
+        manifests += k8s_dashboards.config_maps(namespace, kp.LABELS, {"serving": s["serving_namespace"],
+                                                                       "ceph": s["ceph_namespace"],
+                                                                       "dify": s["dify_namespace"]})
+    return {"name": "observability", "releases": [kp._release(common, "kube-prometheus-stack", _values(common, s))],
+            "manifests": manifests}
