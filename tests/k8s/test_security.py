@@ -75,7 +75,7 @@ def test_every_rendered_serving_pod_reaches_dify_and_is_cut_off_from_the_interne
         if ne.allowed(policies, pod, unit.INTERNET, 443):
             failures.append("%s -> internet allowed" % pod["name"])
     for pod in [p for p in pods if p["labels"].get("app.kubernetes.io/component") == "weights"]:
-        if not ne.allowed(policies, pod, unit.RGW, 80):
+        if not ne.allowed(policies, pod, unit.RGW, unit.RGW_PORT):
             failures.append("%s -> object store denied" % pod["name"])
         if ne.allowed(policies, pod, unit.INTERNET, 443):
             failures.append("%s -> internet allowed" % pod["name"])

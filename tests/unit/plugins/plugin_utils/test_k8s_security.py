@@ -57,15 +57,21 @@ def dify(component):
 
 SERVING = {"app.kubernetes.io/managed-by": "privateai.deepseek_dify", "app.kubernetes.io/part-of": "privateai"}
 WEB, API, WORKER, BEAT = dify("web"), dify("api"), dify("worker"), dify("beat")
-DAEMON, SANDBOX, SSRF = dify("plugin-daemon"), dify("sandbox"), dify("ssrfProxy")
+DAEMON, SANDBOX, SSRF, PROXY = dify("plugin-daemon"), dify("sandbox"), dify("ssrf-proxy"), dify("proxy")
+WEAVIATE = ne.pod("dify", {"app": "weaviate", "app.kubernetes.io/name": "weaviate", "app.kubernetes.io/managed-by": "Helm"},
+                  "weaviate")
 POSTGRES = ne.pod("dify", {"cnpg.io/cluster": "dify-db", "cnpg.io/podRole": "instance", "role": "primary"}, "pg-1")
 POSTGRES_2 = ne.pod("dify", {"cnpg.io/cluster": "dify-db", "cnpg.io/podRole": "instance", "role": "replica"}, "pg-2")
+# CloudNativePG's Job that clones a new replica from the primary (no cnpg.io/podRole on Jobs).
+POSTGRES_JOIN = ne.pod("dify", {"cnpg.io/cluster": "dify-db", "cnpg.io/jobRole": "join", "cnpg.io/instanceName": "dify-db-3",
+                                "app.kubernetes.io/name": "postgresql"}, "pg-3-join")
 REDIS = ne.pod("dify", {"app.kubernetes.io/name": "redis", "app.kubernetes.io/component": "master"}, "redis")
 ENGINE = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "bge-m3", "app.kubernetes.io/component": "engine"}))
 LEADER = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "r1", "app.kubernetes.io/component": "leader"}))
 WORKER_POD = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "r1", "app.kubernetes.io/component": "worker"}))
 WEIGHTS = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "r1-weights", "app.kubernetes.io/component": "weights"}))
 RGW = ne.pod("rook-ceph", {"app": "rook-ceph-rgw", "rook_object_store": "ceph-objectstore"}, "rgw")
+RGW_PORT = 8080  # Rook's gateway pods listen on 8080 behind the Service's port 80
 INGRESS = ne.pod("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"})
 PROMETHEUS = ne.pod("monitoring", {"app.kubernetes.io/name": "prometheus", "prometheus": "kube-prometheus"})
 COREDNS = ne.pod("kube-system", {"k8s-app": "kube-dns"}, "coredns")
@@ -83,8 +89,10 @@ API_SERVER_IP = ne.external("10.0.0.10")
 
 # (name, source, destination, port, protocol): what the stack needs.
 NEEDED = [
-    ("ingress -> Dify web", INGRESS, WEB, 3000, "TCP"),
-    ("ingress -> Dify api", INGRESS, API, 5001, "TCP"),
+    ("ingress -> Dify nginx front", INGRESS, PROXY, 8080, "TCP"),
+    ("Dify nginx front -> web", PROXY, WEB, 3000, "TCP"),
+    ("Dify nginx front -> api", PROXY, API, 5001, "TCP"),
+    ("Dify nginx front -> plugin daemon (/e/)", PROXY, DAEMON, 5002, "TCP"),
     ("ingress -> model API (machine clients with API keys)", INGRESS, ENGINE, 8000, "TCP"),
     ("Dify web -> api", WEB, API, 5001, "TCP"),
     ("Dify api -> model", API, ENGINE, 8000, "TCP"),
@@ -95,6 +103,9 @@ NEEDED = [
     ("Dify worker -> postgres", WORKER, POSTGRES, 5432, "TCP"),
     ("Dify plugin daemon -> postgres", DAEMON, POSTGRES, 5432, "TCP"),
     ("postgres replica -> primary", POSTGRES_2, POSTGRES, 5432, "TCP"),
+    ("postgres join Job -> primary", POSTGRES_JOIN, POSTGRES, 5432, "TCP"),
+    ("postgres join Job -> API server", POSTGRES_JOIN, API_SERVER_IP, 6443, "TCP"),
+    ("postgres -> object store (WAL archive, base backups)", POSTGRES, RGW, RGW_PORT, "TCP"),
     ("CNPG operator -> instance status", CNPG, POSTGRES, 8000, "TCP"),
     ("postgres -> API server", POSTGRES, API_SERVER_IP, 6443, "TCP"),
     ("Dify api -> redis", API, REDIS, 6379, "TCP"),
@@ -104,14 +115,18 @@ NEEDED = [
     ("Dify api -> plugin daemon", API, DAEMON, 5002, "TCP"),
     ("Dify plugin daemon -> api", DAEMON, API, 5001, "TCP"),
     ("Dify api -> sandbox", API, SANDBOX, 8194, "TCP"),
+    ("Dify worker -> sandbox", WORKER, SANDBOX, 8194, "TCP"),
+    ("Dify api -> weaviate", API, WEAVIATE, 8080, "TCP"),
+    ("Dify worker -> weaviate gRPC", WORKER, WEAVIATE, 50051, "TCP"),
+    ("Dify SSRF proxy -> model", SSRF, ENGINE, 8000, "TCP"),
     ("Dify sandbox -> ssrf proxy", SANDBOX, SSRF, 3128, "TCP"),
-    ("Dify api -> object store", API, RGW, 80, "TCP"),
-    ("Dify worker -> object store", WORKER, RGW, 80, "TCP"),
+    ("Dify api -> object store", API, RGW, RGW_PORT, "TCP"),
+    ("Dify worker -> object store", WORKER, RGW, RGW_PORT, "TCP"),
     ("Prometheus -> model metrics", PROMETHEUS, ENGINE, 8000, "TCP"),
     ("Prometheus -> postgres exporter", PROMETHEUS, POSTGRES, 9187, "TCP"),
     ("leader -> worker (NCCL, any port)", LEADER, WORKER_POD, 29500, "TCP"),
     ("worker -> leader (NCCL, any port)", WORKER_POD, LEADER, 41000, "TCP"),
-    ("weights Job -> object store", WEIGHTS, RGW, 80, "TCP"),
+    ("weights Job -> object store", WEIGHTS, RGW, RGW_PORT, "TCP"),
     ("Dify api -> DNS", API, COREDNS, 53, "UDP"),
     ("model -> DNS", ENGINE, COREDNS, 53, "UDP"),
     ("weights Job -> DNS over TCP", WEIGHTS, COREDNS, 53, "TCP"),
@@ -122,13 +137,18 @@ NEEDED = [
     ("Dify worker -> plugin daemon", WORKER, DAEMON, 5002, "TCP"),
     ("Dify api -> ssrf proxy", API, SSRF, 3128, "TCP"),
     ("Dify worker -> ssrf proxy", WORKER, SSRF, 3128, "TCP"),
-    ("Dify plugin daemon -> object store", DAEMON, RGW, 80, "TCP"),
+    ("Dify plugin daemon -> object store", DAEMON, RGW, RGW_PORT, "TCP"),
 ]
 # What must stay denied.
 DENIED = [
     ("Dify web -> database", WEB, POSTGRES, 5432, "TCP"),
     ("Dify web -> redis", WEB, REDIS, 6379, "TCP"),
     ("Dify web -> model", WEB, ENGINE, 8000, "TCP"),
+    ("ingress -> Dify api past the nginx front", INGRESS, API, 5001, "TCP"),
+    ("ingress -> Dify web past the nginx front", INGRESS, WEB, 3000, "TCP"),
+    ("Dify nginx front -> database", PROXY, POSTGRES, 5432, "TCP"),
+    ("Dify SSRF proxy -> database", SSRF, POSTGRES, 5432, "TCP"),
+    ("Dify web -> weaviate", WEB, WEAVIATE, 8080, "TCP"),
     ("model -> internet", ENGINE, INTERNET, 443, "TCP"),
     ("weights Job -> internet (no mirror given)", WEIGHTS, INTERNET, 443, "TCP"),
     ("Dify api -> internet", API, INTERNET, 443, "TCP"),
@@ -172,6 +192,7 @@ OIDC_NEEDED = [
     ("Dify api -> waypoint (HBONE)", API, WAYPOINT, 15008, "TCP"),
     ("Dify worker -> waypoint (HBONE)", WORKER, WAYPOINT, 15008, "TCP"),
     ("Dify plugin daemon -> waypoint (HBONE)", DAEMON, WAYPOINT, 15008, "TCP"),
+    ("Dify SSRF proxy -> waypoint (HBONE)", SSRF, WAYPOINT, 15008, "TCP"),
     ("ingress -> waypoint (HBONE)", INGRESS, WAYPOINT, 15008, "TCP"),
     ("waypoint -> model", WAYPOINT, ENGINE, 8000, "TCP"),
     ("waypoint -> model (HBONE)", WAYPOINT, ENGINE, 15008, "TCP"),
