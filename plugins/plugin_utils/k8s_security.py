@@ -428,13 +428,34 @@ PSA_REASONS = {
 }
 
 
-def security_stage(settings, secrets=None, require_secrets=False, stack_images=None):
+# The serving stage's settings that decide where its weights Jobs download from (read with the image settings).
+WEIGHTS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint")
+WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
+
+
+def weights_egress_warnings(network, stack):
+    """A warning when the serving stage's weights Jobs download from outside the cluster (model_serving_weights_source
+    huggingface or modelscope) and no security_egress_extra opens that egress for them: the Job would fail."""
+    stack = stack or {}
+    source = stack.get("model_serving_weights_source")
+    if not network["network_policies"] or source not in WEIGHTS_HOSTS or not _on(stack, "model_serving_enabled") \
+            or any(item["from"] == "model_weights" for item in network["egress_extra"]):
+        return []
+    where = stack.get("model_serving_weights_endpoint") or WEIGHTS_HOSTS[source]
+    if "{{" in str(where):
+        where = "model_serving_weights_endpoint"
+    return ["model_serving_weights_source is %s: the weights download Jobs fetch from %s, but egress is denied; add "
+            "security_egress_extra [{name: weights-mirror, from: model_weights, cidrs: [<its addresses>], ports: [443]}] "
+            "or the Jobs fail (weights already on the volume: ignore this)" % (source, where)]
+
+
+def security_stage(settings, secrets=None, require_secrets=False, stack_images=None, stack=None):
     """Every problem of the security settings at once, and the stage built from the converted values.
 
     ``secrets`` ({client_secret, cookie_secret}) are written into the oauth2-proxy credentials Secret (marked secret)
     when given; without them it holds placeholders (a render that does not write secrets). ``stack_images``
     ([{source, image}]) are the images (or registry prefixes) the stack's stages pull, which the image allowlist must
-    admit."""
+    admit. ``stack`` holds the other stages' settings of WEIGHTS_VARIABLES (warnings about flows they need)."""
     reader = v.Reader(dict(settings))
     enabled = reader.read("security_enabled", v.to_bool)
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
@@ -491,6 +512,7 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         out["warnings"].append("security_image_registries is empty: pods may run images from any registry")
     if network["network_policies"]:
         manifests += build_network(network, mesh["enabled"], identity["enabled"])
+        out["warnings"] += weights_egress_warnings(network, stack)
     else:
         out["warnings"].append("security_network_policies is false: no NetworkPolicy is rendered, every pod can reach "
                                "every other pod and the internet")

@@ -323,6 +323,9 @@ def test_every_flow_of_the_table_holds_between_the_rendered_pods(prod):
             continue  # addresses outside the cluster; Weaviate is not rendered with pgvector (prod)
         sources = workloads.get(source) or [others[source]]
         dests = workloads.get(dest) or [others[dest]]
+        if dest == "dify_postgres":
+            # Clients reach the instances; the initdb/join Jobs only connect out (to the primary, the API server).
+            dests = [p for p in dests if p["labels"].get("cnpg.io/podRole") == "instance"]
         port_list = (29500,) if ports is None else ports
         for src in sources:
             for dst in dests:
@@ -330,6 +333,7 @@ def test_every_flow_of_the_table_holds_between_the_rendered_pods(prod):
                     checked += 1
                     if src is not dst and not ne.allowed(policies, src, dst, port):
                         failures.append("%s: %s -> %s:%d" % (name, src["name"], dst["name"], port))
-    assert checked > 100 and failures == []
+    assert checked > 60
+    assert failures == []
     for workload, pods in workloads.items():
         assert pods, "the prod render runs no pod of %s" % workload

@@ -268,6 +268,34 @@ def test_the_egress_the_site_opens_and_nothing_else():
     assert not ne.allowed(built, ENGINE, ne.external("10.40.0.7"), 443)
 
 
+WEIGHTS_STACK = {"model_serving_weights_source": "huggingface", "model_serving_weights_endpoint": ""}
+# (id, security overrides, serving settings, whether the weights egress warning comes)
+WEIGHTS_CASES = [
+    ("huggingface, nothing opened", {}, WEIGHTS_STACK, "https://huggingface.co"),
+    ("a mirror, nothing opened", {}, dict(WEIGHTS_STACK, model_serving_weights_endpoint="https://hf.example.internal"),
+     "https://hf.example.internal"),
+    ("modelscope", {}, dict(WEIGHTS_STACK, model_serving_weights_source="modelscope"), "https://www.modelscope.cn"),
+    ("the mirror opened", {"security_egress_extra": [{"name": "hf-mirror", "from": "model_weights",
+                                                      "cidrs": ["10.40.0.0/24"], "ports": [443]}]}, WEIGHTS_STACK, None),
+    ("s3 (the object store flow)", {}, dict(WEIGHTS_STACK, model_serving_weights_source="s3"), None),
+    ("serving off", {}, dict(WEIGHTS_STACK, model_serving_enabled=False), None),
+    ("no NetworkPolicies", {"security_network_policies": False}, WEIGHTS_STACK, None),
+]
+
+
+@pytest.mark.parametrize("case", WEIGHTS_CASES, ids=[c[0] for c in WEIGHTS_CASES])
+def test_weights_jobs_that_download_from_outside_warn_unless_their_egress_is_opened(case):
+    _id, overrides, stack, where = case
+    result = ks.security_stage(defaults(**overrides), stack=stack)
+    assert result["problems"] == []
+    found = [w for w in result["warnings"] if w.startswith("model_serving_weights_source is ")]
+    if where is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and "fetch from %s, but egress is denied" % where in found[0], result["warnings"]
+        assert "security_egress_extra" in found[0]
+
+
 # (namespace, Pod Security level enforced, ambient, waypoint) with the mesh on and the OIDC front.
 NAMESPACES = [("dify", "baseline", True, False), ("serving", "privileged", True, True),
               ("privateai-security", "restricted", True, False), ("ingress-nginx", None, True, False),
@@ -577,6 +605,61 @@ def test_an_allowlist_that_blocks_the_stack_is_refused_naming_each_image():
         assert blocked in text
     for admitted in ("gpu_operator_image_registry)", "model_serving_image_registry)"):
         assert admitted not in text
+
+
+def _role_defaults(role):
+    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as handle:
+        return yaml.safe_load(handle)
+
+
+def _dify_stack(**overrides):
+    """The Dify and CloudNativePG roles' image settings as their defaults give them."""
+    stack = dict((k, v) for role in ("dify", "cloudnative_pg") for k, v in _role_defaults(role).items()
+                 if k in ks.STACK_IMAGE_VARIABLES)
+    stack.update(overrides)
+    return stack
+
+
+# (id, the Dify settings, an image the stage would run, the allowlist entry that admits it, the source named)
+DIFY_IMAGES = [
+    ("api", {}, "docker.io/langgenius/dify-api:1.14.2", "docker.io/langgenius", "dify_images.api"),
+    ("nginx", {}, "docker.io/library/nginx:1.28.0", "docker.io/library", "dify_images.proxy"),
+    ("squid", {}, "docker.io/ubuntu/squid:6.6-24.04_beta", "docker.io/ubuntu", "dify_images.ssrf_proxy"),
+    ("valkey", {}, "docker.io/valkey/valkey:8.1.1", "docker.io/valkey", "dify_images.redis"),
+    ("postgres", {}, "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm", "ghcr.io/cloudnative-pg",
+     "dify_images.postgres"),
+    ("operator", {}, "ghcr.io/cloudnative-pg/cloudnative-pg", "ghcr.io/cloudnative-pg", "cloudnative_pg_image_registry"),
+    ("weaviate", {"dify_vector_store": "weaviate"}, "cr.weaviate.io/semitechnologies/weaviate:1.27.27",
+     "cr.weaviate.io/semitechnologies", "dify_images.weaviate"),
+    ("mirror", {"dify_image_registry": MIRROR}, MIRROR, MIRROR, "dify_image_registry"),
+]
+
+
+@pytest.mark.parametrize("case", DIFY_IMAGES, ids=[c[0] for c in DIFY_IMAGES])
+def test_an_allowlist_missing_a_registry_of_the_dify_stage_is_refused(case):
+    _id, overrides, image, entry, source = case
+    settings = defaults(security_mesh_enabled=False)
+    images = ks.stack_images(_dify_stack(**overrides), settings)
+    assert {"source": source, "image": image, "kind": "registry" if source == "dify_image_registry" else
+            ("repository" if source.startswith("cloudnative") else "image")} in images
+    prefixes = sorted(set(i["image"] if i["kind"] == "registry" else i["image"].rsplit("/", 1)[0] for i in images))
+    good = ks.security_stage(dict(settings, security_image_registries=prefixes), stack_images=images)
+    assert good["problems"] == []
+    short = [p for p in prefixes if p != entry]
+    result = ks.security_stage(dict(settings, security_image_registries=short), stack_images=images)
+    assert result["stage"] is None
+    assert any("would block the stack's own images" in p and "%s (%s)" % (image, source) in p
+               for p in result["problems"]), result["problems"]
+
+
+def test_dify_images_of_what_the_inventory_does_not_run_are_not_required():
+    images = [i["source"] for i in ks.stack_images(_dify_stack(), defaults())]
+    assert "dify_images.weaviate" not in images and "dify_images.weaviate_init" not in images
+    external = [i["source"] for i in ks.stack_images(_dify_stack(dify_postgres_mode="external", dify_redis_mode="external",
+                                                                 cloudnative_pg_enabled=False), defaults())]
+    assert "dify_images.postgres" not in external and "dify_images.redis" not in external
+    assert "cloudnative_pg_image_registry" not in external and "dify_images.api" in external
+    assert not [i for i in ks.stack_images(_dify_stack(dify_enabled=False), defaults()) if i["source"].startswith("dify")]
 
 
 def test_a_repository_is_admitted_by_its_parent_path_not_by_itself():
