@@ -14,6 +14,7 @@ backend, the nginx front's proxy_pass targets, every host:port the Dify pods' en
 the model Services the SSRF proxy's allowlist lets through, the PostgreSQL Cluster's backup endpoint; each is
 resolved through the rendered Service (selector, targetPort) to the pods and the port a NetworkPolicy sees."""
 
+import json
 import os
 import re
 import sys
@@ -22,7 +23,7 @@ import pytest
 
 import chart_render
 import checks
-from conftest import releases, rendered_files
+from conftest import releases, rendered_files, run_one_playbook
 
 sys.path.insert(0, os.path.join(checks.REPO, "collections"))
 sys.path.insert(0, os.path.join(checks.REPO, "tests", "unit", "plugins", "plugin_utils"))
@@ -173,7 +174,25 @@ class Cluster(object):
         return out
 
 
-URL_RE = re.compile(r"^(?:https?|redis)://(?:[^@/]*@)?([a-z0-9.-]+):([0-9]+)")
+URL_RE = re.compile(r"^(https?|redis)://(?:[^@/]*@)?([a-z0-9.-]+)(?::([0-9]+))?(?:/|$)")
+HOST_PORT_RE = re.compile(r"^([a-z][a-z0-9.-]*):([0-9]+)$")
+DEFAULT_PORTS = {"http": 80, "https": 443, "redis": 6379}
+
+
+def _reference(value):
+    """(host, port) a configuration value points at (a URL, or host:port), None for anything else or for a name
+    outside the cluster (the site's own host names go out through the ingress, not pod to pod)."""
+    match = URL_RE.match(str(value))
+    if match:
+        host, port = match.group(2), int(match.group(3) or DEFAULT_PORTS[match.group(1)])
+    else:
+        match = HOST_PORT_RE.match(str(value))
+        if not match:
+            return None
+        host, port = match.group(1), int(match.group(2))
+    if "." in host and ".svc" not in host:
+        return None
+    return host, port
 
 
 def connections(cluster, namespaces):
@@ -200,14 +219,11 @@ def connections(cluster, namespaces):
         source = cluster.pods[name]
         pairs = []
         for key, value in sorted(env.items()):
-            match = URL_RE.match(str(value))
-            if match:
-                pairs.append((key, match.group(1), int(match.group(2))))
+            reference = _reference(value)
+            if reference:
+                pairs.append((key,) + reference)
             elif key.endswith("_HOST") and env.get(key[:-5] + "_PORT"):
                 pairs.append((key, value, int(env[key[:-5] + "_PORT"])))
-            elif key in ("PARENT_NODE", "PRIMARY"):
-                host, port = value.split(":")
-                pairs.append((key, host, int(port)))
         if source["labels"].get("component") == "beat":
             # Celery beat shares the worker's ConfigMap but only schedules: it talks to its broker alone.
             pairs = [pair for pair in pairs if pair[0] in ("CELERY_BROKER_URL", "REDIS_HOST")]
@@ -226,9 +242,9 @@ def connections(cluster, namespaces):
         for port in service[1]:
             add("SSRF proxy -> %s:%d" % (host, port), ssrf[0], ssrf[0]["namespace"], host, port)
     for name, url in cluster.backup_endpoints:
-        match = URL_RE.match(url)
+        host, port = _reference(url)
         for pod in [p for p in cluster.pods.values() if p["labels"].get("cnpg.io/podRole") == "instance"]:
-            add("%s backup -> %s" % (name, url), pod, pod["namespace"], match.group(1), int(match.group(2)))
+            add("%s backup -> %s" % (name, url), pod, pod["namespace"], host, port)
     cnpg = [p for p in cluster.pods.values() if p["labels"].get("app.kubernetes.io/name") == "cloudnative-pg"]
     assert cnpg, "the CloudNativePG operator chart rendered no pod"
     for pod in [p for p in cluster.pods.values() if p["labels"].get("cnpg.io/podRole") == "instance"]:
@@ -337,3 +353,30 @@ def test_every_flow_of_the_table_holds_between_the_rendered_pods(prod):
     assert failures == []
     for workload, pods in workloads.items():
         assert pods, "the prod render runs no pod of %s" % workload
+
+
+def test_weaviate_is_reachable_from_the_pods_its_endpoints_are_given_to(prod, tmp_path):
+    """dify_vector_store: weaviate (the chart's Weaviate subchart): every pod whose environment names Weaviate's
+    endpoints (HTTP and gRPC) reaches the Weaviate pods under the prod inventory's policies; the web does not."""
+    _cluster, policies, _namespaces = prod
+    render_dir = str(tmp_path / "render")
+    result = run_one_playbook("playbooks/dify.yml", INVENTORY, render_dir, json.dumps({"dify_vector_store": "weaviate"}))
+    assert result.returncode == 0, result.stdout[-3000:]
+    cluster = Cluster(render_dir)
+    weaviate = [p for p in cluster.pods.values() if p["labels"].get("app.kubernetes.io/name") == "weaviate"]
+    assert weaviate, sorted(cluster.pods)
+    uses = []
+    for name, env in sorted(cluster.env.items()):
+        if cluster.pods[name]["labels"].get("component") == "beat":
+            continue  # shares the worker's ConfigMap, talks to its broker alone (see connections)
+        for key, value in sorted(env.items()):
+            reference = _reference(value) if key.startswith("WEAVIATE_") else None
+            for pod, port in (cluster.resolve(cluster.pods[name]["namespace"], *reference) or []) if reference else []:
+                uses.append(("%s %s" % (name, key), cluster.pods[name], pod, port))
+    # api and worker, each with the HTTP (8080 behind the Service's 80) and the gRPC (50051) endpoint.
+    assert sorted(set((what.split()[0], port) for what, _s, _d, port in uses)) == [
+        ("dify-api", 8080), ("dify-api", 50051), ("dify-worker", 8080), ("dify-worker", 50051)]
+    denied = [what for what, source, dest, port in uses if not ne.allowed(policies, source, dest, port)]
+    assert denied == []
+    web = [p for p in cluster.pods.values() if p["labels"].get("component") == "web"][0]
+    assert not ne.allowed(policies, web, weaviate[0], 8080)
