@@ -428,25 +428,36 @@ PSA_REASONS = {
 }
 
 
-# The serving stage's settings that decide where its weights Jobs download from (read with the image settings).
-WEIGHTS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint")
+# The other stages' settings that make a workload connect outside the flow table (read with the image settings):
+# where the serving stage's weights Jobs download from, the Dify plugin daemon's pip mirror.
+EGRESS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint",
+                     "dify_enabled", "dify_plugin_pip_mirror_url")
 WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
 
 
-def weights_egress_warnings(network, stack):
-    """A warning when the serving stage's weights Jobs download from outside the cluster (model_serving_weights_source
-    huggingface or modelscope) and no security_egress_extra opens that egress for them: the Job would fail."""
+def stack_egress_warnings(network, stack):
+    """Warnings for egress another stage needs that no security_egress_extra opens: the serving stage's weights Jobs
+    downloading from outside the cluster (model_serving_weights_source huggingface or modelscope), the Dify plugin
+    daemon installing plugin dependencies from dify_plugin_pip_mirror_url. Without it the Job or the install fails."""
     stack = stack or {}
-    source = stack.get("model_serving_weights_source")
-    if not network["network_policies"] or source not in WEIGHTS_HOSTS or not _on(stack, "model_serving_enabled") \
-            or any(item["from"] == "model_weights" for item in network["egress_extra"]):
+    if not network["network_policies"]:
         return []
-    where = stack.get("model_serving_weights_endpoint") or WEIGHTS_HOSTS[source]
-    if "{{" in str(where):
-        where = "model_serving_weights_endpoint"
-    return ["model_serving_weights_source is %s: the weights download Jobs fetch from %s, but egress is denied; add "
-            "security_egress_extra [{name: weights-mirror, from: model_weights, cidrs: [<its addresses>], ports: [443]}] "
-            "or the Jobs fail (weights already on the volume: ignore this)" % (source, where)]
+    opened = set(item["from"] for item in network["egress_extra"])
+    out = []
+    source = stack.get("model_serving_weights_source")
+    if source in WEIGHTS_HOSTS and _on(stack, "model_serving_enabled") and "model_weights" not in opened:
+        where = stack.get("model_serving_weights_endpoint") or WEIGHTS_HOSTS[source]
+        if "{{" in str(where):
+            where = "model_serving_weights_endpoint"
+        out.append("model_serving_weights_source is %s: the weights download Jobs fetch from %s, but egress is denied; "
+                   "add security_egress_extra [{name: weights-mirror, from: model_weights, cidrs: [<its addresses>], "
+                   "ports: [443]}] or the Jobs fail (weights already on the volume: ignore this)" % (source, where))
+    mirror = stack.get("dify_plugin_pip_mirror_url")
+    if mirror and "{{" not in str(mirror) and _on(stack, "dify_enabled") and "dify_plugin_daemon" not in opened:
+        out.append("dify_plugin_pip_mirror_url is %s: the plugin daemon installs plugin dependencies from it, but egress "
+                   "is denied; add security_egress_extra [{name: pip-mirror, from: dify_plugin_daemon, cidrs: [<its "
+                   "addresses>], ports: [443]}]" % mirror)
+    return out
 
 
 def security_stage(settings, secrets=None, require_secrets=False, stack_images=None, stack=None):
@@ -455,7 +466,7 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     ``secrets`` ({client_secret, cookie_secret}) are written into the oauth2-proxy credentials Secret (marked secret)
     when given; without them it holds placeholders (a render that does not write secrets). ``stack_images``
     ([{source, image}]) are the images (or registry prefixes) the stack's stages pull, which the image allowlist must
-    admit. ``stack`` holds the other stages' settings of WEIGHTS_VARIABLES (warnings about flows they need)."""
+    admit. ``stack`` holds the other stages' settings of EGRESS_VARIABLES (warnings about flows they need)."""
     reader = v.Reader(dict(settings))
     enabled = reader.read("security_enabled", v.to_bool)
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
@@ -512,7 +523,7 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         out["warnings"].append("security_image_registries is empty: pods may run images from any registry")
     if network["network_policies"]:
         manifests += build_network(network, mesh["enabled"], identity["enabled"])
-        out["warnings"] += weights_egress_warnings(network, stack)
+        out["warnings"] += stack_egress_warnings(network, stack)
     else:
         out["warnings"].append("security_network_policies is false: no NetworkPolicy is rendered, every pod can reach "
                                "every other pod and the internet")

@@ -283,6 +283,28 @@ WEIGHTS_CASES = [
 ]
 
 
+PIP = {"dify_plugin_pip_mirror_url": "https://pypi.example.internal/simple"}
+# (id, security overrides, Dify settings, whether the pip mirror warning comes)
+PIP_CASES = [
+    ("a mirror, nothing opened", {}, PIP, True),
+    ("the mirror opened", {"security_egress_extra": [{"name": "pip-mirror", "from": "dify_plugin_daemon",
+                                                      "cidrs": ["10.40.1.0/24"], "ports": [443]}]}, PIP, False),
+    ("no mirror", {}, {"dify_plugin_pip_mirror_url": ""}, False),
+    ("Dify off", {}, dict(PIP, dify_enabled=False), False),
+]
+
+
+@pytest.mark.parametrize("case", PIP_CASES, ids=[c[0] for c in PIP_CASES])
+def test_a_pip_mirror_of_the_plugin_daemon_warns_unless_its_egress_is_opened(case):
+    _id, overrides, stack, warned = case
+    result = ks.security_stage(defaults(**overrides), stack=stack)
+    assert result["problems"] == []
+    found = [w for w in result["warnings"] if w.startswith("dify_plugin_pip_mirror_url is ")]
+    assert len(found) == (1 if warned else 0), result["warnings"]
+    if warned:
+        assert "https://pypi.example.internal/simple" in found[0] and "from: dify_plugin_daemon" in found[0]
+
+
 @pytest.mark.parametrize("case", WEIGHTS_CASES, ids=[c[0] for c in WEIGHTS_CASES])
 def test_weights_jobs_that_download_from_outside_warn_unless_their_egress_is_opened(case):
     _id, overrides, stack, where = case
