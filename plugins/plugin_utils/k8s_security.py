@@ -431,7 +431,7 @@ PSA_REASONS = {
 # The other stages' settings that make a workload connect outside the flow table (read with the image settings):
 # where the serving stage's weights Jobs download from, the Dify plugin daemon's pip mirror.
 EGRESS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint",
-                     "dify_enabled", "dify_plugin_pip_mirror_url")
+                    "dify_enabled", "dify_plugin_pip_mirror_url")
 WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
 
 
