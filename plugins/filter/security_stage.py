@@ -32,7 +32,10 @@ options:
   stack:
     description: >-
       The other stages' image settings (C(gpu_operator_image_registry), C(model_serving_vllm_image),
-      C(rook_ceph_image_registry), ... as set); C(security_image_registries) must admit every image they pull.
+      C(rook_ceph_image_registry), C(dify_images), C(cloudnative_pg_image_registry), ... as set);
+      C(security_image_registries) must admit every image they pull. Also C(model_serving_weights_source),
+      C(model_serving_weights_endpoint) and C(dify_plugin_pip_mirror_url) (a warning when the weights Jobs or the
+      plugin daemon would need egress nothing opens).
     type: dict
   require_secrets:
     description: Refuse a missing OIDC client secret (apply mode, or a render that writes secrets).
@@ -69,9 +72,11 @@ def security_stage(variables, secrets=None, require_secrets=False, stack=None):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("security_stage: the input is %r, give the role's variables as a mapping" % (variables,))
     settings = k8s_platform.settings_of(variables, "security_", ignore=k8s_security.PUBLISHED + k8s_security.TASK_ONLY)
+    stack = k8s_platform.plain(stack or {})
     return k8s_security.security_stage(settings, secrets=k8s_platform.plain(secrets) or None,
                                        require_secrets=bool(require_secrets),
-                                       stack_images=k8s_security.stack_images(k8s_platform.plain(stack or {}), settings))
+                                       stack_images=k8s_security.stack_images(stack, settings),
+                                       stack=dict((k, v) for k, v in stack.items() if k in k8s_security.EGRESS_VARIABLES))
 
 
 class FilterModule(object):

@@ -40,6 +40,9 @@ NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "mon
 OWNED = ("dify", "serving", "security")
 # Pod Security levels are per namespace: security_pod_security.
 
+# The port the Ceph object gateway's pods listen on (Rook: the Service's port 80 goes to the pods' 8080; a
+# NetworkPolicy sees the pod's port).
+RGW_PORT = 8080
 # Every workload a flow names: (namespace key, what it is). Its pods are security_workload_selectors[<name>].
 WORKLOADS = {
     "dify_web": ("dify", "Dify web (console UI)"),
@@ -49,7 +52,9 @@ WORKLOADS = {
     "dify_plugin_daemon": ("dify", "Dify plugin daemon"),
     "dify_sandbox": ("dify", "Dify code sandbox"),
     "dify_ssrf_proxy": ("dify", "Dify SSRF proxy"),
-    "dify_postgres": ("dify", "PostgreSQL instances (CloudNativePG)"),
+    "dify_proxy": ("dify", "Dify's nginx front (the Ingress' backend)"),
+    "dify_weaviate": ("dify", "Weaviate (dify_vector_store: weaviate)"),
+    "dify_postgres": ("dify", "PostgreSQL instances and their initdb/join Jobs (CloudNativePG)"),
     "dify_redis": ("dify", "Redis"),
     "model_engines": ("serving", "model engines (vLLM/SGLang pods, leaders and workers)"),
     "model_weights": ("serving", "weights download Jobs"),
@@ -69,8 +74,12 @@ OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 # The flows the stack needs: (name, source workload, destination workload or "cidrs:<setting>", TCP ports (None:
 # every port), condition). A condition names what must be on for the flow to exist ("auth": the OIDC front).
 FLOWS = (
-    ("ingress-to-dify-web", "ingress_controller", "dify_web", (3000,), None),
-    ("ingress-to-dify-api", "ingress_controller", "dify_api", (5001,), None),
+    # The Dify chart's Ingress points at its nginx front (Service dify:80, pods on 8080), which routes to web, api
+    # and the plugin daemon's endpoints (/e/).
+    ("ingress-to-dify-proxy", "ingress_controller", "dify_proxy", (8080,), None),
+    ("dify-proxy-to-web", "dify_proxy", "dify_web", (3000,), None),
+    ("dify-proxy-to-api", "dify_proxy", "dify_api", (5001,), None),
+    ("dify-proxy-to-plugin-daemon", "dify_proxy", "dify_plugin_daemon", (5002,), None),
     ("ingress-to-model-api", "ingress_controller", "model_engines", (8000,), None),
     ("ingress-to-oauth2-proxy", "ingress_controller", "oauth2_proxy", (4180,), "auth"),
     ("oauth2-proxy-to-idp", "oauth2_proxy", "cidrs:security_oidc_egress_cidrs", (443,), "auth"),
@@ -78,11 +87,15 @@ FLOWS = (
     ("dify-api-to-model", "dify_api", "model_engines", (8000,), None),
     ("dify-worker-to-model", "dify_worker", "model_engines", (8000,), None),
     ("dify-plugin-daemon-to-model", "dify_plugin_daemon", "model_engines", (8000,), None),
+    # The SSRF proxy's allowlist (k8s_dify) lets Dify's outbound HTTP reach the model Services.
+    ("dify-ssrf-proxy-to-model", "dify_ssrf_proxy", "model_engines", (8000,), None),
     ("dify-api-to-postgres", "dify_api", "dify_postgres", (5432,), None),
     ("dify-worker-to-postgres", "dify_worker", "dify_postgres", (5432,), None),
     ("dify-plugin-daemon-to-postgres", "dify_plugin_daemon", "dify_postgres", (5432,), None),
     ("postgres-replication", "dify_postgres", "dify_postgres", (5432,), None),
     ("cnpg-operator-to-postgres", "cnpg_operator", "dify_postgres", (8000,), None),
+    # Continuous WAL archive and base backups (dify_postgres_backup: bucket) into the Ceph object gateway.
+    ("postgres-to-object-store", "dify_postgres", "object_store", (RGW_PORT,), None),
     ("postgres-to-api-server", "dify_postgres", "cidrs:security_api_server_cidrs", "api_server", None),
     ("dify-api-to-redis", "dify_api", "dify_redis", (6379,), None),
     ("dify-worker-to-redis", "dify_worker", "dify_redis", (6379,), None),
@@ -91,20 +104,24 @@ FLOWS = (
     ("dify-api-to-plugin-daemon", "dify_api", "dify_plugin_daemon", (5002,), None),
     ("dify-worker-to-plugin-daemon", "dify_worker", "dify_plugin_daemon", (5002,), None),
     ("dify-plugin-daemon-to-api", "dify_plugin_daemon", "dify_api", (5001,), None),
+    ("dify-api-to-weaviate", "dify_api", "dify_weaviate", (8080, 50051), None),
+    ("dify-worker-to-weaviate", "dify_worker", "dify_weaviate", (8080, 50051), None),
     ("dify-api-to-sandbox", "dify_api", "dify_sandbox", (8194,), None),
+    # Workflows run by the Celery worker (published apps, triggers) run their code nodes in the sandbox too.
+    ("dify-worker-to-sandbox", "dify_worker", "dify_sandbox", (8194,), None),
     ("dify-api-to-ssrf-proxy", "dify_api", "dify_ssrf_proxy", (3128,), None),
     ("dify-worker-to-ssrf-proxy", "dify_worker", "dify_ssrf_proxy", (3128,), None),
     ("dify-sandbox-to-ssrf-proxy", "dify_sandbox", "dify_ssrf_proxy", (3128,), None),
-    ("dify-api-to-object-store", "dify_api", "object_store", (80,), None),
-    ("dify-worker-to-object-store", "dify_worker", "object_store", (80,), None),
-    ("dify-plugin-daemon-to-object-store", "dify_plugin_daemon", "object_store", (80,), None),
+    ("dify-api-to-object-store", "dify_api", "object_store", (RGW_PORT,), None),
+    ("dify-worker-to-object-store", "dify_worker", "object_store", (RGW_PORT,), None),
+    ("dify-plugin-daemon-to-object-store", "dify_plugin_daemon", "object_store", (RGW_PORT,), None),
     ("prometheus-to-model-metrics", "prometheus", "model_engines", (8000,), None),
     ("prometheus-to-postgres-metrics", "prometheus", "dify_postgres", (9187,), None),
     ("prometheus-to-oauth2-proxy-metrics", "prometheus", "oauth2_proxy", (44180,), "auth"),
     # NCCL and the engines' own control traffic between the pods of a multi-node model (the RDMA fabric itself is
     # a secondary network NetworkPolicy does not govern).
     ("model-engines-to-each-other", "model_engines", "model_engines", None, None),
-    ("model-weights-to-object-store", "model_weights", "object_store", (80,), None),
+    ("model-weights-to-object-store", "model_weights", "object_store", (RGW_PORT,), None),
     # With the OIDC front the model Services go through the serving namespace's waypoint (Istio ambient): every
     # client of the model API reaches the waypoint on HBONE, the waypoint the engines; it takes its configuration
     # from istiod.
@@ -411,13 +428,45 @@ PSA_REASONS = {
 }
 
 
-def security_stage(settings, secrets=None, require_secrets=False, stack_images=None):
+# The other stages' settings that make a workload connect outside the flow table (read with the image settings):
+# where the serving stage's weights Jobs download from, the Dify plugin daemon's pip mirror.
+EGRESS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint",
+                    "dify_enabled", "dify_plugin_pip_mirror_url")
+WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
+
+
+def stack_egress_warnings(network, stack):
+    """Warnings for egress another stage needs that no security_egress_extra opens: the serving stage's weights Jobs
+    downloading from outside the cluster (model_serving_weights_source huggingface or modelscope), the Dify plugin
+    daemon installing plugin dependencies from dify_plugin_pip_mirror_url. Without it the Job or the install fails."""
+    stack = stack or {}
+    if not network["network_policies"]:
+        return []
+    opened = set(item["from"] for item in network["egress_extra"])
+    out = []
+    source = stack.get("model_serving_weights_source")
+    if source in WEIGHTS_HOSTS and _on(stack, "model_serving_enabled") and "model_weights" not in opened:
+        where = stack.get("model_serving_weights_endpoint") or WEIGHTS_HOSTS[source]
+        if "{{" in str(where):
+            where = "model_serving_weights_endpoint"
+        out.append("model_serving_weights_source is %s: the weights download Jobs fetch from %s, but egress is denied; "
+                   "add security_egress_extra [{name: weights-mirror, from: model_weights, cidrs: [<its addresses>], "
+                   "ports: [443]}] or the Jobs fail (weights already on the volume: ignore this)" % (source, where))
+    mirror = stack.get("dify_plugin_pip_mirror_url")
+    if mirror and "{{" not in str(mirror) and _on(stack, "dify_enabled") and "dify_plugin_daemon" not in opened:
+        out.append("dify_plugin_pip_mirror_url is %s: the plugin daemon installs plugin dependencies from it, but egress "
+                   "is denied; add security_egress_extra [{name: pip-mirror, from: dify_plugin_daemon, cidrs: [<its "
+                   "addresses>], ports: [443]}]" % mirror)
+    return out
+
+
+def security_stage(settings, secrets=None, require_secrets=False, stack_images=None, stack=None):
     """Every problem of the security settings at once, and the stage built from the converted values.
 
     ``secrets`` ({client_secret, cookie_secret}) are written into the oauth2-proxy credentials Secret (marked secret)
     when given; without them it holds placeholders (a render that does not write secrets). ``stack_images``
     ([{source, image}]) are the images (or registry prefixes) the stack's stages pull, which the image allowlist must
-    admit."""
+    admit. ``stack`` holds the other stages' settings of EGRESS_VARIABLES (warnings about flows they need)."""
     reader = v.Reader(dict(settings))
     enabled = reader.read("security_enabled", v.to_bool)
     out = {"problems": reader.problems, "warnings": [], "enabled": bool(enabled), "stage": None, "outputs": {}}
@@ -474,6 +523,7 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         out["warnings"].append("security_image_registries is empty: pods may run images from any registry")
     if network["network_policies"]:
         manifests += build_network(network, mesh["enabled"], identity["enabled"])
+        out["warnings"] += stack_egress_warnings(network, stack)
     else:
         out["warnings"].append("security_network_policies is false: no NetworkPolicy is rendered, every pod can reach "
                                "every other pod and the internet")
@@ -929,7 +979,14 @@ STACK_IMAGE_VARIABLES = (
     "gpu_operator_enabled", "gpu_operator_image_registry", "gpu_operator_nfd_image_repository",
     "network_operator_enabled", "network_operator_image_registry", "cert_manager_enabled", "cert_manager_image_registry",
     "model_serving_enabled", "model_serving_image_registry", "model_serving_vllm_image", "model_serving_sglang_image",
-    "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository")
+    "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository",
+    "cloudnative_pg_enabled", "cloudnative_pg_image_registry", "dify_enabled", "dify_image_registry", "dify_images",
+    "dify_vector_store", "dify_postgres_mode", "dify_redis_mode")
+# The dify_images keys each Dify setting runs (the others always run: api/worker/beat, web, sandbox, plugin daemon,
+# nginx front, SSRF proxy).
+DIFY_OPTIONAL_IMAGES = {"weaviate": ("dify_vector_store", "weaviate"), "weaviate_init": ("dify_vector_store", "weaviate"),
+                        "postgres": ("dify_postgres_mode", "cnpg"), "redis": ("dify_redis_mode", "internal")}
+DIFY_DEFAULTS = {"dify_vector_store": "pgvector", "dify_postgres_mode": "cnpg", "dify_redis_mode": "internal"}
 ROOK_UPSTREAM = ("docker.io/rook", "quay.io/cephcsi", "quay.io/csiaddons", "registry.k8s.io/sig-storage")
 
 
@@ -970,6 +1027,18 @@ def stack_images(values, settings):
             for prefix in ROOK_UPSTREAM:
                 add("rook_ceph_image_registry (empty: upstream)", prefix)
             add("rook_ceph_ceph_image_repository", values.get("rook_ceph_ceph_image_repository"), "repository")
+    if "cloudnative_pg_image_registry" in values and _on(values, "cloudnative_pg_enabled"):
+        add("cloudnative_pg_image_registry", "%s/cloudnative-pg/cloudnative-pg" % values["cloudnative_pg_image_registry"],
+            "repository")
+    if isinstance(values.get("dify_images"), dict) and _on(values, "dify_enabled"):
+        if values.get("dify_image_registry"):
+            add("dify_image_registry", values["dify_image_registry"])
+        else:
+            for key, image in sorted(values["dify_images"].items()):
+                setting, value = DIFY_OPTIONAL_IMAGES.get(key, (None, None))
+                # The role's own default of that setting where the inventory leaves it out (pgvector, cnpg, internal).
+                if setting is None or values.get(setting, DIFY_DEFAULTS[setting]) == value:
+                    add("dify_images.%s" % key, image, "image")
     if _on(settings, "security_mesh_enabled"):
         add("security_mesh_image_registry", settings.get("security_mesh_image_registry") or "registry.istio.io/release")
     if settings.get("security_audit_sink"):

@@ -75,7 +75,7 @@ def test_every_rendered_serving_pod_reaches_dify_and_is_cut_off_from_the_interne
         if ne.allowed(policies, pod, unit.INTERNET, 443):
             failures.append("%s -> internet allowed" % pod["name"])
     for pod in [p for p in pods if p["labels"].get("app.kubernetes.io/component") == "weights"]:
-        if not ne.allowed(policies, pod, unit.RGW, 80):
+        if not ne.allowed(policies, pod, unit.RGW, unit.RGW_PORT):
             failures.append("%s -> object store denied" % pod["name"])
         if ne.allowed(policies, pod, unit.INTERNET, 443):
             failures.append("%s -> internet allowed" % pod["name"])
@@ -151,7 +151,8 @@ def _image_fields(node, out):
     """Image references custom resources carry (CephCluster's Ceph image): any 'image' field naming a registry."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "image" and isinstance(value, str) and "." in value.split("/", 1)[0] and "/" in value:
+            # image: CephCluster's Ceph image; imageName: CloudNativePG Cluster's PostgreSQL image.
+            if key in ("image", "imageName") and isinstance(value, str) and "." in value.split("/", 1)[0] and "/" in value:
                 out.add(value)
             else:
                 _image_fields(value, out)
@@ -189,7 +190,7 @@ def test_image_allowlist_admits_every_image_the_stages_render_through_their_char
     for stage in os.listdir(render_dir):
         rendered |= _images(objects(render_dir, stage))
     stack = {}
-    for role in ("gpu_operator", "network_operator", "cert_manager", "model_serving", "rook_ceph"):
+    for role in ("gpu_operator", "network_operator", "cert_manager", "model_serving", "rook_ceph", "cloudnative_pg", "dify"):
         stack.update(_role_defaults(role))
     settings = dict(unit.defaults(), **unit.OIDC)
     # A full image reference (docker.io/vllm/vllm-openai:v0.11.0) is admitted by its repository's parent path.
@@ -205,6 +206,13 @@ def test_image_allowlist_admits_every_image_the_stages_render_through_their_char
     # Images the charts pull that are not ours to mirror list: none may be outside the allowlist.
     refused = sorted(i for i in rendered if not any(i.startswith(p) for p in admitted))
     assert refused == [], "images the stages run that the policy would refuse"
+    # The Dify and CloudNativePG stages' images are among those rendered and checked.
+    assert [i for i in rendered if i.startswith("docker.io/langgenius/")] and \
+        [i for i in rendered if i.startswith("ghcr.io/cloudnative-pg/postgresql:")]
+    without_dify = [p for p in prefixes if p != "docker.io/langgenius"]
+    short = k8s_security.security_stage(dict(settings, security_image_registries=without_dify),
+                                        stack_images=k8s_security.stack_images(stack, settings))
+    assert any("docker.io/langgenius/dify-api:1.14.2 (dify_images.api)" in p for p in short["problems"]), short["problems"]
     without_istio = [p for p in prefixes if "istio" not in p]
     short = k8s_security.security_stage(dict(settings, security_image_registries=without_istio),
                                         stack_images=k8s_security.stack_images(stack, settings))

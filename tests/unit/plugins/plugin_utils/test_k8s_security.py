@@ -57,15 +57,21 @@ def dify(component):
 
 SERVING = {"app.kubernetes.io/managed-by": "privateai.deepseek_dify", "app.kubernetes.io/part-of": "privateai"}
 WEB, API, WORKER, BEAT = dify("web"), dify("api"), dify("worker"), dify("beat")
-DAEMON, SANDBOX, SSRF = dify("plugin-daemon"), dify("sandbox"), dify("ssrfProxy")
+DAEMON, SANDBOX, SSRF, PROXY = dify("plugin-daemon"), dify("sandbox"), dify("ssrf-proxy"), dify("proxy")
+WEAVIATE = ne.pod("dify", {"app": "weaviate", "app.kubernetes.io/name": "weaviate", "app.kubernetes.io/managed-by": "Helm"},
+                  "weaviate")
 POSTGRES = ne.pod("dify", {"cnpg.io/cluster": "dify-db", "cnpg.io/podRole": "instance", "role": "primary"}, "pg-1")
 POSTGRES_2 = ne.pod("dify", {"cnpg.io/cluster": "dify-db", "cnpg.io/podRole": "instance", "role": "replica"}, "pg-2")
+# CloudNativePG's Job that clones a new replica from the primary (no cnpg.io/podRole on Jobs).
+POSTGRES_JOIN = ne.pod("dify", {"cnpg.io/cluster": "dify-db", "cnpg.io/jobRole": "join", "cnpg.io/instanceName": "dify-db-3",
+                                "app.kubernetes.io/name": "postgresql"}, "pg-3-join")
 REDIS = ne.pod("dify", {"app.kubernetes.io/name": "redis", "app.kubernetes.io/component": "master"}, "redis")
 ENGINE = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "bge-m3", "app.kubernetes.io/component": "engine"}))
 LEADER = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "r1", "app.kubernetes.io/component": "leader"}))
 WORKER_POD = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "r1", "app.kubernetes.io/component": "worker"}))
 WEIGHTS = ne.pod("serving", dict(SERVING, **{"app.kubernetes.io/name": "r1-weights", "app.kubernetes.io/component": "weights"}))
 RGW = ne.pod("rook-ceph", {"app": "rook-ceph-rgw", "rook_object_store": "ceph-objectstore"}, "rgw")
+RGW_PORT = 8080  # Rook's gateway pods listen on 8080 behind the Service's port 80
 INGRESS = ne.pod("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"})
 PROMETHEUS = ne.pod("monitoring", {"app.kubernetes.io/name": "prometheus", "prometheus": "kube-prometheus"})
 COREDNS = ne.pod("kube-system", {"k8s-app": "kube-dns"}, "coredns")
@@ -83,8 +89,10 @@ API_SERVER_IP = ne.external("10.0.0.10")
 
 # (name, source, destination, port, protocol): what the stack needs.
 NEEDED = [
-    ("ingress -> Dify web", INGRESS, WEB, 3000, "TCP"),
-    ("ingress -> Dify api", INGRESS, API, 5001, "TCP"),
+    ("ingress -> Dify nginx front", INGRESS, PROXY, 8080, "TCP"),
+    ("Dify nginx front -> web", PROXY, WEB, 3000, "TCP"),
+    ("Dify nginx front -> api", PROXY, API, 5001, "TCP"),
+    ("Dify nginx front -> plugin daemon (/e/)", PROXY, DAEMON, 5002, "TCP"),
     ("ingress -> model API (machine clients with API keys)", INGRESS, ENGINE, 8000, "TCP"),
     ("Dify web -> api", WEB, API, 5001, "TCP"),
     ("Dify api -> model", API, ENGINE, 8000, "TCP"),
@@ -95,6 +103,9 @@ NEEDED = [
     ("Dify worker -> postgres", WORKER, POSTGRES, 5432, "TCP"),
     ("Dify plugin daemon -> postgres", DAEMON, POSTGRES, 5432, "TCP"),
     ("postgres replica -> primary", POSTGRES_2, POSTGRES, 5432, "TCP"),
+    ("postgres join Job -> primary", POSTGRES_JOIN, POSTGRES, 5432, "TCP"),
+    ("postgres join Job -> API server", POSTGRES_JOIN, API_SERVER_IP, 6443, "TCP"),
+    ("postgres -> object store (WAL archive, base backups)", POSTGRES, RGW, RGW_PORT, "TCP"),
     ("CNPG operator -> instance status", CNPG, POSTGRES, 8000, "TCP"),
     ("postgres -> API server", POSTGRES, API_SERVER_IP, 6443, "TCP"),
     ("Dify api -> redis", API, REDIS, 6379, "TCP"),
@@ -104,14 +115,18 @@ NEEDED = [
     ("Dify api -> plugin daemon", API, DAEMON, 5002, "TCP"),
     ("Dify plugin daemon -> api", DAEMON, API, 5001, "TCP"),
     ("Dify api -> sandbox", API, SANDBOX, 8194, "TCP"),
+    ("Dify worker -> sandbox", WORKER, SANDBOX, 8194, "TCP"),
+    ("Dify api -> weaviate", API, WEAVIATE, 8080, "TCP"),
+    ("Dify worker -> weaviate gRPC", WORKER, WEAVIATE, 50051, "TCP"),
+    ("Dify SSRF proxy -> model", SSRF, ENGINE, 8000, "TCP"),
     ("Dify sandbox -> ssrf proxy", SANDBOX, SSRF, 3128, "TCP"),
-    ("Dify api -> object store", API, RGW, 80, "TCP"),
-    ("Dify worker -> object store", WORKER, RGW, 80, "TCP"),
+    ("Dify api -> object store", API, RGW, RGW_PORT, "TCP"),
+    ("Dify worker -> object store", WORKER, RGW, RGW_PORT, "TCP"),
     ("Prometheus -> model metrics", PROMETHEUS, ENGINE, 8000, "TCP"),
     ("Prometheus -> postgres exporter", PROMETHEUS, POSTGRES, 9187, "TCP"),
     ("leader -> worker (NCCL, any port)", LEADER, WORKER_POD, 29500, "TCP"),
     ("worker -> leader (NCCL, any port)", WORKER_POD, LEADER, 41000, "TCP"),
-    ("weights Job -> object store", WEIGHTS, RGW, 80, "TCP"),
+    ("weights Job -> object store", WEIGHTS, RGW, RGW_PORT, "TCP"),
     ("Dify api -> DNS", API, COREDNS, 53, "UDP"),
     ("model -> DNS", ENGINE, COREDNS, 53, "UDP"),
     ("weights Job -> DNS over TCP", WEIGHTS, COREDNS, 53, "TCP"),
@@ -122,13 +137,18 @@ NEEDED = [
     ("Dify worker -> plugin daemon", WORKER, DAEMON, 5002, "TCP"),
     ("Dify api -> ssrf proxy", API, SSRF, 3128, "TCP"),
     ("Dify worker -> ssrf proxy", WORKER, SSRF, 3128, "TCP"),
-    ("Dify plugin daemon -> object store", DAEMON, RGW, 80, "TCP"),
+    ("Dify plugin daemon -> object store", DAEMON, RGW, RGW_PORT, "TCP"),
 ]
 # What must stay denied.
 DENIED = [
     ("Dify web -> database", WEB, POSTGRES, 5432, "TCP"),
     ("Dify web -> redis", WEB, REDIS, 6379, "TCP"),
     ("Dify web -> model", WEB, ENGINE, 8000, "TCP"),
+    ("ingress -> Dify api past the nginx front", INGRESS, API, 5001, "TCP"),
+    ("ingress -> Dify web past the nginx front", INGRESS, WEB, 3000, "TCP"),
+    ("Dify nginx front -> database", PROXY, POSTGRES, 5432, "TCP"),
+    ("Dify SSRF proxy -> database", SSRF, POSTGRES, 5432, "TCP"),
+    ("Dify web -> weaviate", WEB, WEAVIATE, 8080, "TCP"),
     ("model -> internet", ENGINE, INTERNET, 443, "TCP"),
     ("weights Job -> internet (no mirror given)", WEIGHTS, INTERNET, 443, "TCP"),
     ("Dify api -> internet", API, INTERNET, 443, "TCP"),
@@ -172,6 +192,7 @@ OIDC_NEEDED = [
     ("Dify api -> waypoint (HBONE)", API, WAYPOINT, 15008, "TCP"),
     ("Dify worker -> waypoint (HBONE)", WORKER, WAYPOINT, 15008, "TCP"),
     ("Dify plugin daemon -> waypoint (HBONE)", DAEMON, WAYPOINT, 15008, "TCP"),
+    ("Dify SSRF proxy -> waypoint (HBONE)", SSRF, WAYPOINT, 15008, "TCP"),
     ("ingress -> waypoint (HBONE)", INGRESS, WAYPOINT, 15008, "TCP"),
     ("waypoint -> model", WAYPOINT, ENGINE, 8000, "TCP"),
     ("waypoint -> model (HBONE)", WAYPOINT, ENGINE, 15008, "TCP"),
@@ -245,6 +266,56 @@ def test_the_egress_the_site_opens_and_nothing_else():
     assert not ne.allowed(built, WEIGHTS, ne.external("10.40.0.7"), 80)
     assert not ne.allowed(built, WEIGHTS, INTERNET, 443)
     assert not ne.allowed(built, ENGINE, ne.external("10.40.0.7"), 443)
+
+
+WEIGHTS_STACK = {"model_serving_weights_source": "huggingface", "model_serving_weights_endpoint": ""}
+# (id, security overrides, serving settings, whether the weights egress warning comes)
+WEIGHTS_CASES = [
+    ("huggingface, nothing opened", {}, WEIGHTS_STACK, "https://huggingface.co"),
+    ("a mirror, nothing opened", {}, dict(WEIGHTS_STACK, model_serving_weights_endpoint="https://hf.example.internal"),
+     "https://hf.example.internal"),
+    ("modelscope", {}, dict(WEIGHTS_STACK, model_serving_weights_source="modelscope"), "https://www.modelscope.cn"),
+    ("the mirror opened", {"security_egress_extra": [{"name": "hf-mirror", "from": "model_weights",
+                                                      "cidrs": ["10.40.0.0/24"], "ports": [443]}]}, WEIGHTS_STACK, None),
+    ("s3 (the object store flow)", {}, dict(WEIGHTS_STACK, model_serving_weights_source="s3"), None),
+    ("serving off", {}, dict(WEIGHTS_STACK, model_serving_enabled=False), None),
+    ("no NetworkPolicies", {"security_network_policies": False}, WEIGHTS_STACK, None),
+]
+
+
+PIP = {"dify_plugin_pip_mirror_url": "https://pypi.example.internal/simple"}
+# (id, security overrides, Dify settings, whether the pip mirror warning comes)
+PIP_CASES = [
+    ("a mirror, nothing opened", {}, PIP, True),
+    ("the mirror opened", {"security_egress_extra": [{"name": "pip-mirror", "from": "dify_plugin_daemon",
+                                                      "cidrs": ["10.40.1.0/24"], "ports": [443]}]}, PIP, False),
+    ("no mirror", {}, {"dify_plugin_pip_mirror_url": ""}, False),
+    ("Dify off", {}, dict(PIP, dify_enabled=False), False),
+]
+
+
+@pytest.mark.parametrize("case", PIP_CASES, ids=[c[0] for c in PIP_CASES])
+def test_a_pip_mirror_of_the_plugin_daemon_warns_unless_its_egress_is_opened(case):
+    _id, overrides, stack, warned = case
+    result = ks.security_stage(defaults(**overrides), stack=stack)
+    assert result["problems"] == []
+    found = [w for w in result["warnings"] if w.startswith("dify_plugin_pip_mirror_url is ")]
+    assert len(found) == (1 if warned else 0), result["warnings"]
+    if warned:
+        assert "https://pypi.example.internal/simple" in found[0] and "from: dify_plugin_daemon" in found[0]
+
+
+@pytest.mark.parametrize("case", WEIGHTS_CASES, ids=[c[0] for c in WEIGHTS_CASES])
+def test_weights_jobs_that_download_from_outside_warn_unless_their_egress_is_opened(case):
+    _id, overrides, stack, where = case
+    result = ks.security_stage(defaults(**overrides), stack=stack)
+    assert result["problems"] == []
+    found = [w for w in result["warnings"] if w.startswith("model_serving_weights_source is ")]
+    if where is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and "fetch from %s, but egress is denied" % where in found[0], result["warnings"]
+        assert "security_egress_extra" in found[0]
 
 
 # (namespace, Pod Security level enforced, ambient, waypoint) with the mesh on and the OIDC front.
@@ -556,6 +627,61 @@ def test_an_allowlist_that_blocks_the_stack_is_refused_naming_each_image():
         assert blocked in text
     for admitted in ("gpu_operator_image_registry)", "model_serving_image_registry)"):
         assert admitted not in text
+
+
+def _role_defaults(role):
+    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as handle:
+        return yaml.safe_load(handle)
+
+
+def _dify_stack(**overrides):
+    """The Dify and CloudNativePG roles' image settings as their defaults give them."""
+    stack = dict((k, v) for role in ("dify", "cloudnative_pg") for k, v in _role_defaults(role).items()
+                 if k in ks.STACK_IMAGE_VARIABLES)
+    stack.update(overrides)
+    return stack
+
+
+# (id, the Dify settings, an image the stage would run, the allowlist entry that admits it, the source named)
+DIFY_IMAGES = [
+    ("api", {}, "docker.io/langgenius/dify-api:1.14.2", "docker.io/langgenius", "dify_images.api"),
+    ("nginx", {}, "docker.io/library/nginx:1.28.0", "docker.io/library", "dify_images.proxy"),
+    ("squid", {}, "docker.io/ubuntu/squid:6.6-24.04_beta", "docker.io/ubuntu", "dify_images.ssrf_proxy"),
+    ("valkey", {}, "docker.io/valkey/valkey:8.1.1", "docker.io/valkey", "dify_images.redis"),
+    ("postgres", {}, "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm", "ghcr.io/cloudnative-pg",
+     "dify_images.postgres"),
+    ("operator", {}, "ghcr.io/cloudnative-pg/cloudnative-pg", "ghcr.io/cloudnative-pg", "cloudnative_pg_image_registry"),
+    ("weaviate", {"dify_vector_store": "weaviate"}, "cr.weaviate.io/semitechnologies/weaviate:1.27.27",
+     "cr.weaviate.io/semitechnologies", "dify_images.weaviate"),
+    ("mirror", {"dify_image_registry": MIRROR}, MIRROR, MIRROR, "dify_image_registry"),
+]
+
+
+@pytest.mark.parametrize("case", DIFY_IMAGES, ids=[c[0] for c in DIFY_IMAGES])
+def test_an_allowlist_missing_a_registry_of_the_dify_stage_is_refused(case):
+    _id, overrides, image, entry, source = case
+    settings = defaults(security_mesh_enabled=False)
+    images = ks.stack_images(_dify_stack(**overrides), settings)
+    assert {"source": source, "image": image, "kind": "registry" if source == "dify_image_registry" else
+            ("repository" if source.startswith("cloudnative") else "image")} in images
+    prefixes = sorted(set(i["image"] if i["kind"] == "registry" else i["image"].rsplit("/", 1)[0] for i in images))
+    good = ks.security_stage(dict(settings, security_image_registries=prefixes), stack_images=images)
+    assert good["problems"] == []
+    short = [p for p in prefixes if p != entry]
+    result = ks.security_stage(dict(settings, security_image_registries=short), stack_images=images)
+    assert result["stage"] is None
+    assert any("would block the stack's own images" in p and "%s (%s)" % (image, source) in p
+               for p in result["problems"]), result["problems"]
+
+
+def test_dify_images_of_what_the_inventory_does_not_run_are_not_required():
+    images = [i["source"] for i in ks.stack_images(_dify_stack(), defaults())]
+    assert "dify_images.weaviate" not in images and "dify_images.weaviate_init" not in images
+    external = [i["source"] for i in ks.stack_images(_dify_stack(dify_postgres_mode="external", dify_redis_mode="external",
+                                                                 cloudnative_pg_enabled=False), defaults())]
+    assert "dify_images.postgres" not in external and "dify_images.redis" not in external
+    assert "cloudnative_pg_image_registry" not in external and "dify_images.api" in external
+    assert not [i for i in ks.stack_images(_dify_stack(dify_enabled=False), defaults()) if i["source"].startswith("dify")]
 
 
 def test_a_repository_is_admitted_by_its_parent_path_not_by_itself():
