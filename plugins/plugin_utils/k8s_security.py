@@ -981,7 +981,14 @@ STACK_IMAGE_VARIABLES = (
     "model_serving_enabled", "model_serving_image_registry", "model_serving_vllm_image", "model_serving_sglang_image",
     "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository",
     "cloudnative_pg_enabled", "cloudnative_pg_image_registry", "dify_enabled", "dify_image_registry", "dify_images",
-    "dify_vector_store", "dify_postgres_mode", "dify_redis_mode")
+    "dify_vector_store", "dify_postgres_mode", "dify_redis_mode", "observability_enabled", "observability_image_registry",
+    "backup_enabled", "backup_image_registry", "backup_aws_plugin_image")
+# Where kube-prometheus-stack's images come from with observability_image_registry empty (the chart's defaults:
+# Prometheus, Alertmanager, the operator and its webhook job, node exporter, kube-state-metrics, Grafana and its sidecar)
+# and Velero's with backup_image_registry empty (the S3 plugin is backup_aws_plugin_image).
+OBSERVABILITY_UPSTREAM = ("quay.io/prometheus", "quay.io/prometheus-operator", "registry.k8s.io/kube-state-metrics",
+                          "registry.k8s.io/ingress-nginx", "docker.io/grafana", "quay.io/kiwigrid")
+BACKUP_UPSTREAM = ("docker.io/velero", "registry.k8s.io/kubectl")
 # The dify_images keys each Dify setting runs (the others always run: api/worker/beat, web, sandbox, plugin daemon,
 # nginx front, SSRF proxy).
 DIFY_OPTIONAL_IMAGES = {"weaviate": ("dify_vector_store", "weaviate"), "weaviate_init": ("dify_vector_store", "weaviate"),
@@ -1039,6 +1046,19 @@ def stack_images(values, settings):
                 # The role's own default of that setting where the inventory leaves it out (pgvector, cnpg, internal).
                 if setting is None or values.get(setting, DIFY_DEFAULTS[setting]) == value:
                     add("dify_images.%s" % key, image, "image")
+    if "observability_image_registry" in values and _on(values, "observability_enabled"):
+        if values["observability_image_registry"]:
+            add("observability_image_registry", values["observability_image_registry"])
+        else:
+            for prefix in OBSERVABILITY_UPSTREAM:
+                add("observability_image_registry (empty: upstream)", prefix)
+    if "backup_image_registry" in values and _on(values, "backup_enabled"):
+        if values["backup_image_registry"]:
+            add("backup_image_registry", values["backup_image_registry"])
+        else:
+            for prefix in BACKUP_UPSTREAM:
+                add("backup_image_registry (empty: upstream)", prefix)
+            add("backup_aws_plugin_image", values.get("backup_aws_plugin_image"), "image")
     if _on(settings, "security_mesh_enabled"):
         add("security_mesh_image_registry", settings.get("security_mesh_image_registry") or "registry.istio.io/release")
     if settings.get("security_audit_sink"):

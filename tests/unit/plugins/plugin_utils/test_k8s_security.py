@@ -816,3 +816,31 @@ def test_bad_sink_is_refused(sink, expected):
     text = "\n".join(result["problems"])
     for part in expected:
         assert part in text, text
+
+
+# (id, the role and its settings, an upstream prefix or image the stage would pull, the source named)
+LATER_STAGE_IMAGES = [
+    ("prometheus", "observability", {}, "quay.io/prometheus", "observability_image_registry (empty: upstream)"),
+    ("grafana", "observability", {}, "docker.io/grafana", "observability_image_registry (empty: upstream)"),
+    ("monitoring mirror", "observability", {"observability_image_registry": MIRROR}, MIRROR, "observability_image_registry"),
+    ("velero", "backup", {}, "docker.io/velero", "backup_image_registry (empty: upstream)"),
+    ("backup mirror", "backup", {"backup_image_registry": MIRROR}, MIRROR, "backup_image_registry"),
+]
+
+
+@pytest.mark.parametrize("case", LATER_STAGE_IMAGES, ids=[c[0] for c in LATER_STAGE_IMAGES])
+def test_an_allowlist_missing_a_registry_of_the_monitoring_or_backup_stage_is_refused(case):
+    _id, role, overrides, image, source = case
+    settings = defaults(security_mesh_enabled=False)
+    stack = dict((k, v) for k, v in _role_defaults(role).items() if k in ks.STACK_IMAGE_VARIABLES)
+    stack.update(overrides)
+    images = ks.stack_images(stack, settings)
+    assert {"source": source, "image": image, "kind": "registry"} in images
+    prefixes = sorted(set(i["image"] if i["kind"] == "registry" else i["image"].rsplit("/", 1)[0] for i in images))
+    assert ks.security_stage(dict(settings, security_image_registries=prefixes), stack_images=images)["problems"] == []
+    # (an empty allowlist means no policy at all, so another registry stands in when the mirror was the only one)
+    short = [p for p in prefixes if p != image] or ["other-registry.example.internal"]
+    result = ks.security_stage(dict(settings, security_image_registries=short), stack_images=images)
+    assert any("%s (%s)" % (image, source) in p for p in result["problems"]), result["problems"]
+    off = ks.stack_images(dict(stack, **{role + "_enabled": False}), settings)
+    assert not [i for i in off if i["source"].startswith(role)]
