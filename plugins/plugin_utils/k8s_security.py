@@ -984,10 +984,11 @@ STACK_IMAGE_VARIABLES = (
     "dify_vector_store", "dify_postgres_mode", "dify_redis_mode", "observability_enabled", "observability_image_registry",
     "backup_enabled", "backup_image_registry", "backup_aws_plugin_image")
 # Where kube-prometheus-stack's images come from with observability_image_registry empty (the chart's defaults:
-# Prometheus, Alertmanager, the operator and its webhook job, node exporter, kube-state-metrics, Grafana and its sidecar)
+# Prometheus, Alertmanager, the operator and its webhook certificate job, node exporter, kube-state-metrics, Grafana,
+# its sidecar and its chart's test pod)
 # and Velero's with backup_image_registry empty (the S3 plugin is backup_aws_plugin_image).
 OBSERVABILITY_UPSTREAM = ("quay.io/prometheus", "quay.io/prometheus-operator", "registry.k8s.io/kube-state-metrics",
-                          "registry.k8s.io/ingress-nginx", "docker.io/grafana", "quay.io/kiwigrid")
+                          "ghcr.io/jkroepke", "docker.io/grafana", "quay.io/kiwigrid", "docker.io/bats")
 BACKUP_UPSTREAM = ("docker.io/velero", "registry.k8s.io/kubectl")
 # The dify_images keys each Dify setting runs (the others always run: api/worker/beat, web, sandbox, plugin daemon,
 # nginx front, SSRF proxy).
