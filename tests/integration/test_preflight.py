@@ -54,7 +54,8 @@ def flat(result):
 
 def test_one_bad_value_per_stage_is_reported_at_once_before_any_stage_ran(node_pair):
     first, second = node_pair.names
-    shared = dict((var, value) for stage, var, value, text in BAD if var.startswith(("privateai_", "cert_", "rook_", "model_", "dify_", "security_", "observability_", "backup_")))
+    shared_prefixes = ("privateai_", "cert_", "rook_", "model_", "dify_", "security_", "observability_", "backup_")
+    shared = dict((var, value) for stage, var, value, text in BAD if var.startswith(shared_prefixes))
     inventory = node_pair.inventory(group_vars=lab_vars(**shared),
                                     host_vars={second: dict((var, value) for stage, var, value, text in BAD
                                                             if var.startswith(("host_", "nvidia_", "gpu_")))})

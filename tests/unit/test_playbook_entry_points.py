@@ -37,12 +37,14 @@ def _includes(node):
 
 def _cases():
     cases = []
-    for path in sorted(glob.glob(os.path.join(REPO, "playbooks", "*.yml"))):
+    playbooks = os.path.join(REPO, "playbooks")
+    # The playbooks and the task files they include (playbooks/tasks/).
+    for path in sorted(glob.glob(os.path.join(playbooks, "*.yml")) + glob.glob(os.path.join(playbooks, "tasks", "*.yml"))):
         with open(path) as handle:
             plays = yaml.safe_load(handle) or []
         for _key, args in _includes(plays):
             if "tasks_from" in args and str(args.get("name", "")).startswith(PREFIX):
-                cases.append((os.path.basename(path), args["name"][len(PREFIX):], args["tasks_from"]))
+                cases.append((os.path.relpath(path, playbooks), args["name"][len(PREFIX):], args["tasks_from"]))
     return cases
 
 
@@ -50,7 +52,7 @@ def _cases():
 # itself and keeps the problems (role_inputs with fail_on_problems false, the stage filters of tasks/inputs.yml), so
 # one host's bad value must not stop Ansible before the problems of the others are gathered.
 COLLECTING = [
-    ("preflight.yml", "{{ item.role }}", "inputs"),
+    ("tasks/preflight_stage_inputs.yml", "{{ _preflight_item.role }}", "inputs"),
     ("preflight.yml", "host_baseline", "os"),
     ("preflight.yml", "k8s_render_apply", "cluster_checks"),
 ]
