@@ -238,9 +238,11 @@ def test_the_chart_test_jobs_run_without_a_token_on_the_namespace_default(render
     jobs = _pods_named(per_stage, "Job", "dify-test-redis-connection")
     assert [j["service_account"] for j in jobs] == ["default"]
     assert evaluate(per_stage)[2] == []
-    stripped = [(stage, [o for o in objects if not (o.get("kind") == "ServiceAccount" and
-                                                     o["metadata"]["name"] == "default")])
-                for stage, objects in per_stage]
+
+    def kept(obj):
+        return not (obj.get("kind") == "ServiceAccount" and obj["metadata"]["name"] == "default")
+
+    stripped = [(stage, [o for o in objects if kept(o)]) for stage, objects in per_stage]
     problems = evaluate(stripped)[2]
     assert sorted(p.split(" (")[0] for p in problems) == ["Job dify-test-postgres-connection",
                                                           "Job dify-test-redis-connection"], json.dumps(problems)

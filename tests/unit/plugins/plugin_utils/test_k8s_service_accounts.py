@@ -133,8 +133,8 @@ def test_builders():
                         "definition": {"apiVersion": "v1", "kind": "ServiceAccount",
                                        "metadata": {"name": "web", "namespace": "ns", "labels": {"a": "b"}},
                                        "automountServiceAccountToken": False}}
-    assert ksa.no_token({"containers": []}, "web") == {"containers": [], "serviceAccountName": "web",
-                                                      "automountServiceAccountToken": False}
+    assert ksa.no_token({"containers": []}, "web") == {
+        "containers": [], "serviceAccountName": "web", "automountServiceAccountToken": False}
     assert ksa.chart_service_account("dify-api") == {"create": True, "name": "dify-api",
                                                      "automountServiceAccountToken": False}
 
