@@ -456,6 +456,8 @@ def profiling_on(stack):
     stack = stack or {}
     return stack.get("observability_profiling_enabled") is not None and _on(stack, "observability_enabled") \
         and _on(stack, "observability_profiling_enabled")
+
+
 WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
 
 
