@@ -279,8 +279,8 @@ def _resources(reader, name):
         for resource, quantity in sorted(items.items(), key=lambda item: str(item[0])):
             where = "%s.%s.%s" % (name, part, resource)
             if resource not in PROFILING_RESOURCES:
-                problems.append("%s.%s: unknown resource %s (known: %s)" % (name, part, v.describe(resource),
-                                                                           ", ".join(PROFILING_RESOURCES)))
+                known = ", ".join(PROFILING_RESOURCES)
+                problems.append("%s.%s: unknown resource %s (known: %s)" % (name, part, v.describe(resource), known))
                 continue
             if isinstance(quantity, (int, float)) and not isinstance(quantity, bool):
                 quantity = str(quantity)
