@@ -342,7 +342,7 @@ def read_profiling(reader, serving_namespace):
     p["sample_rate"] = reader.read("observability_profiling_ebpf_sample_rate", v.to_int)
     if p["sample_rate"] is not None and not 1 <= p["sample_rate"] <= 1000:
         reader.add(["observability_profiling_ebpf_sample_rate is %d: give the samples per second per CPU, 1 to 1000 "
-                    "(97, the agent's default)" % p["sample_rate"]])
+                    "(19, the agent's default)" % p["sample_rate"]])
     p["values_extra"] = reader.read("observability_profiling_values_extra", v.to_dict)
     return p
 
