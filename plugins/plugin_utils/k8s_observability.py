@@ -362,7 +362,8 @@ def alloy_config(p, write_url):
     pods of ``ebpf_namespaces`` on its node, pprof profiles of the pods on its node that ask for it through the
     ``profiles.grafana.com/<type>.scrape`` annotations (Go services: the operators, Pyroscope itself), both sent to
     Pyroscope. Written from Alloy's component reference (discovery.kubernetes, discovery.relabel, pyroscope.ebpf,
-    pyroscope.scrape, pyroscope.write); no Alloy build checks it here."""
+    pyroscope.scrape, pyroscope.write); no Alloy build checks it here. The alloy subchart passes it through Helm's
+    tpl: it holds no "{{" (the namespaces are DNS labels)."""
     namespaces = "|".join(re.escape(n) for n in p["ebpf_namespaces"])
     lines = [
         "// Rendered by privateai.deepseek_dify (stage observability): the profiling agent, one per node.",

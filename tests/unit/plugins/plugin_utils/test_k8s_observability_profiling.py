@@ -210,6 +210,8 @@ def test_agent_configuration_sends_ebpf_and_pprof_profiles_of_its_own_node_to_py
     assert config.count("forward_to") == 1 + len(ko.PPROF_KINDS)
     # Balanced blocks and strings: a cheap stand-in for Alloy's parser, which is not available here.
     assert config.count("{") == config.count("}") and config.count('"') % 2 == 0
+    # The alloy subchart passes the content through Helm's tpl: no template action may appear in it.
+    assert "{{" not in config and "}}" not in config
 
 
 def test_alloy_strings_are_escaped():
