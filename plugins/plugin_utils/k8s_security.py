@@ -127,7 +127,20 @@ FLOWS = (
     # from istiod.
     ("waypoint-to-model", "waypoint", "model_engines", (8000,), "auth"),
     ("waypoint-to-istiod", "waypoint", "istiod", (15012,), "auth"),
+    # --- Continuous profiling (observability_profiling_enabled; condition "profiling"): Grafana queries Pyroscope,
+    # the agent on every node (Alloy) pushes to it and reads the API server (pod discovery). Pyroscope itself
+    # connects to nothing outside its namespace (profiles on its own volume), so it has no egress flow.
+    ("grafana-to-pyroscope", "grafana", "pyroscope", (4040,), "profiling"),
+    ("profiling-agent-to-pyroscope", "profiling_agent", "pyroscope", (4040,), "profiling"),
+    ("profiling-agent-to-api-server", "profiling_agent", "cidrs:security_api_server_cidrs", "api_server", "profiling"),
 )
+# The workloads of the profiling flows (monitoring namespace): kube-prometheus-stack's Grafana, the pyroscope chart's
+# Pyroscope and its Alloy agent (their pods are security_workload_selectors[<name>]).
+WORKLOADS.update({
+    "grafana": ("monitoring", "Grafana (kube-prometheus-stack)"),
+    "pyroscope": ("monitoring", "Pyroscope (continuous profiling)"),
+    "profiling_agent": ("monitoring", "the profiling agent (Grafana Alloy, one per node)"),
+})
 # Ambient mesh: ztunnel delivers to the destination pod on its HBONE port, and rewrites the kubelet's probes to
 # come from this link-local address (Istio's documented NetworkPolicy requirements for ambient).
 HBONE_PORT = 15008
@@ -316,6 +329,8 @@ def flows(s, auth_enabled):
     for name, source, dest, ports, condition in FLOWS:
         if condition == "auth" and not auth_enabled:
             continue
+        if condition == "profiling" and not s.get("profiling"):
+            continue
         if ports == "api_server":
             ports = (s["api_server_port"],)
         if dest.startswith("cidrs:"):
@@ -431,7 +446,18 @@ PSA_REASONS = {
 # The other stages' settings that make a workload connect outside the flow table (read with the image settings):
 # where the serving stage's weights Jobs download from, the Dify plugin daemon's pip mirror.
 EGRESS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint",
-                    "dify_enabled", "dify_plugin_pip_mirror_url")
+                    "dify_enabled", "dify_plugin_pip_mirror_url",
+                    # Whether the profiling flows exist (profiling_on).
+                    "observability_enabled", "observability_profiling_enabled")
+
+
+def profiling_on(stack):
+    """Whether the monitoring stage runs continuous profiling (its flows then belong to the table)."""
+    stack = stack or {}
+    return stack.get("observability_profiling_enabled") is not None and _on(stack, "observability_enabled") \
+        and _on(stack, "observability_profiling_enabled")
+
+
 WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
 
 
@@ -478,6 +504,8 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     mesh = read_mesh(reader)
     identity = read_identity(reader, mesh["enabled"], require_secrets)
     network = read_network(reader, identity["enabled"])
+    if network is not None:
+        network["profiling"] = profiling_on(stack)
     psa = _pod_security(reader)
     images = read_image_policy(reader, stack_images)
     installer = read_installer(reader)
@@ -982,7 +1010,8 @@ STACK_IMAGE_VARIABLES = (
     "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository",
     "cloudnative_pg_enabled", "cloudnative_pg_image_registry", "dify_enabled", "dify_image_registry", "dify_images",
     "dify_vector_store", "dify_postgres_mode", "dify_redis_mode", "observability_enabled", "observability_image_registry",
-    "backup_enabled", "backup_image_registry", "backup_aws_plugin_image")
+    "backup_enabled", "backup_image_registry", "backup_aws_plugin_image",
+    "observability_profiling_enabled", "observability_profiling_image_registry")
 # Where kube-prometheus-stack's images come from with observability_image_registry empty (the chart's defaults:
 # Prometheus, Alertmanager, the operator and its webhook certificate job, node exporter, kube-state-metrics, Grafana,
 # its sidecar and its chart's test pod)
@@ -990,6 +1019,10 @@ STACK_IMAGE_VARIABLES = (
 OBSERVABILITY_UPSTREAM = ("quay.io/prometheus", "quay.io/prometheus-operator", "registry.k8s.io/kube-state-metrics",
                           "ghcr.io/jkroepke", "docker.io/grafana", "quay.io/kiwigrid", "docker.io/bats")
 BACKUP_UPSTREAM = ("docker.io/velero", "registry.k8s.io/kubectl")
+# The pyroscope chart's images with observability_profiling_image_registry empty: grafana/pyroscope and grafana/alloy
+# from Docker Hub, Alloy's prometheus-config-reloader from quay.io.
+PROFILING_UPSTREAM = ("docker.io/grafana/pyroscope", "docker.io/grafana/alloy",
+                      "quay.io/prometheus-operator/prometheus-config-reloader")
 # The dify_images keys each Dify setting runs (the others always run: api/worker/beat, web, sandbox, plugin daemon,
 # nginx front, SSRF proxy).
 DIFY_OPTIONAL_IMAGES = {"weaviate": ("dify_vector_store", "weaviate"), "weaviate_init": ("dify_vector_store", "weaviate"),
@@ -1053,6 +1086,13 @@ def stack_images(values, settings):
         else:
             for prefix in OBSERVABILITY_UPSTREAM:
                 add("observability_image_registry (empty: upstream)", prefix)
+    if profiling_on(values):
+        # Pyroscope and its Alloy agent (docker.io/grafana), Alloy's config reloader (quay.io/prometheus-operator).
+        if values.get("observability_profiling_image_registry"):
+            add("observability_profiling_image_registry", values["observability_profiling_image_registry"])
+        else:
+            for repository in PROFILING_UPSTREAM:
+                add("observability_profiling_image_registry (empty: upstream)", repository, "repository")
     if "backup_image_registry" in values and _on(values, "backup_enabled"):
         if values["backup_image_registry"]:
             add("backup_image_registry", values["backup_image_registry"])
