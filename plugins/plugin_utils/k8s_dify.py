@@ -588,6 +588,11 @@ def dify_stage(settings, secrets=None, security=None):
         warnings.append("dify_postgres_instances is 1: no standby; a lost node stops Dify until it is back (3 is safe)")
     if s["backup"] == "none" and s["postgres_mode"] == "cnpg":
         warnings.append("dify_postgres_backup is none: the Dify database has no continuous backup")
+    if s["console_auth"]:
+        warnings.append("dify_console_auth_enabled is true: Dify's console API (/console/api) is behind oauth2-proxy, "
+                        "and the bootstrap (dify_bootstrap) logs into it from the control node without an IdP "
+                        "session; give dify_bootstrap_console_url an address of Dify's nginx front that oauth2-proxy "
+                        "does not gate (docs/dify.md, 'Console behind oauth2-proxy'), or the bootstrap stops there")
     if s["verify_signature"] is False:
         warnings.append("dify_plugin_force_verifying_signature is false: the plugin daemon installs unsigned packages "
                         "(needed for repackaged offline plugins); install only packages you trust")
