@@ -24,7 +24,7 @@ import pytest
 
 import chart_render
 import checks
-from conftest import BIN, REPO, releases, rendered_files, run_playbook
+from conftest import BIN, REPO, releases, rendered_files, run_one_playbook
 
 import test_seams as seams  # puts tests/unit/plugins/plugin_utils on the path
 
@@ -141,8 +141,9 @@ def nginx_route(locations, request):
     return locations[best]
 
 
-def route_failures(objects, locations, host=HOST, auth=AUTH):
+def route_failures(objects, locations, host=HOST, auth=None):
     """Every row of ROUTES the Ingresses get wrong, as text (empty when all are right)."""
+    auth = AUTH if auth is None else auth
     failures = []
     for request, ingress_path, behind, backend, upstream in ROUTES:
         found = route(objects, host, request)
@@ -158,8 +159,8 @@ def route_failures(objects, locations, host=HOST, auth=AUTH):
             failures.append("%s: taken by %s's path %s, not %s" % (request, obj["metadata"]["name"], path["path"],
                                                                    ingress_path))
         if gated != behind:
-            failures.append("%s: %s oauth2-proxy (Ingress %s)" % (request, "behind" if gated else "not behind",
-                                                                   obj["metadata"]["name"]))
+            where = "behind" if gated else "not behind"
+            failures.append("%s: %s oauth2-proxy (Ingress %s)" % (request, where, obj["metadata"]["name"]))
         if got != backend:
             failures.append("%s: backend %s, not %s" % (request, got, backend))
         if upstream and got == DIFY and nginx_route(locations, request) != upstream:
@@ -234,8 +235,8 @@ def test_the_evaluator_follows_the_ingress_path_rules():
         return [{"metadata": {"name": "x", "namespace": "n"}, "spec": {"rules": [{"host": HOST, "http": {"paths": [
             {"path": p, "pathType": t, "backend": {"service": {"name": p, "port": {"number": 80}}}} for p, t in paths]}}]}}]
     objects = ing(("/", "Prefix"), ("/api", "Prefix"), ("/api/x", "Exact"), ("/e/", "Prefix"))
-    picked = dict((req, route(objects, HOST, req)[1]["path"]) for req in ("/api", "/api/", "/apis", "/api/x", "/api/x/y",
-                                                                         "/e", "/e/1", "/elsewhere"))
+    requests = ("/api", "/api/", "/apis", "/api/x", "/api/x/y", "/e", "/e/1", "/elsewhere")
+    picked = dict((req, route(objects, HOST, req)[1]["path"]) for req in requests)
     assert picked == {"/api": "/api", "/api/": "/api", "/apis": "/", "/api/x": "/api/x", "/api/x/y": "/api",
                       "/e": "/e/", "/e/1": "/e/", "/elsewhere": "/"}
     assert route(objects, "other.example.internal", "/") is None
@@ -264,7 +265,7 @@ def test_the_ingress_controller_reaches_every_backend_and_the_auth_endpoint(rend
     cluster = seams.Cluster(render_dir)
     oauth2_release, oauth2_values = _release(render_dir, "oauth2-proxy")
     cluster._chart(oauth2_release, chart_render.render_release(oauth2_release, oauth2_values))
-    policies = [p for p in _manifests(render_dir, "security", "NetworkPolicy")]
+    policies = _manifests(render_dir, "security", "NetworkPolicy")
     targets = set()
     for obj in ingresses(render_dir):
         for rule in obj["spec"]["rules"]:
@@ -292,7 +293,7 @@ def test_the_ingress_controller_reaches_every_backend_and_the_auth_endpoint(rend
 
 def test_lab_keeps_the_charts_ingress_and_turns_the_front_on_by_variable(tmp_path):
     off = str(tmp_path / "off")
-    result = run_playbook("lab", off, playbook=os.path.join(REPO, "playbooks", "dify.yml"))
+    result = run_one_playbook("playbooks/dify.yml", "lab", off)
     assert result.returncode == 0, result.stdout[-3000:]
     chart = [o for o in _dify_chart(off) if o["kind"] == "Ingress"]
     assert [o["metadata"]["name"] for o in chart] == ["dify"] and _manifests(off, "dify", "Ingress") == []
@@ -300,7 +301,7 @@ def test_lab_keeps_the_charts_ingress_and_turns_the_front_on_by_variable(tmp_pat
     extra = {"dify_console_auth_enabled": True, "security_oidc_issuer_url": unit.ISSUER,
              "security_oidc_egress_cidrs": ["10.0.0.20/32"], "security_api_server_cidrs": ["10.0.0.10/32"]}
     for playbook in ("dify.yml", "security.yml"):
-        result = run_playbook("lab", on, extra, playbook=os.path.join(REPO, "playbooks", playbook))
+        result = run_one_playbook("playbooks/" + playbook, "lab", on, extra)
         assert result.returncode == 0, result.stdout[-3000:]
     objects = ingresses(on)
     assert sorted(o["metadata"]["name"] for o in objects) == ["dify-console", "dify-machine", "oauth2-proxy-dify"]
