@@ -24,7 +24,7 @@ import pytest
 
 import chart_render
 import checks
-from conftest import BIN, REPO, releases, rendered_files, run_one_playbook
+from conftest import BIN, REPO, releases, rendered_files, run_one_playbook, tree
 
 import test_seams as seams  # puts tests/unit/plugins/plugin_utils on the path
 
@@ -291,7 +291,7 @@ def test_the_ingress_controller_reaches_every_backend_and_the_auth_endpoint(rend
 
 # ------------------------------------------------------------------------------------------- the lab, bad input
 
-def test_lab_keeps_the_charts_ingress_and_turns_the_front_on_by_variable(tmp_path):
+def test_lab_keeps_the_charts_ingress_and_turns_the_front_on_by_variable_changed_0_on_rerun(tmp_path):
     off = str(tmp_path / "off")
     result = run_one_playbook("playbooks/dify.yml", "lab", off)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -303,6 +303,11 @@ def test_lab_keeps_the_charts_ingress_and_turns_the_front_on_by_variable(tmp_pat
     for playbook in ("dify.yml", "security.yml"):
         result = run_one_playbook("playbooks/" + playbook, "lab", on, extra)
         assert result.returncode == 0, result.stdout[-3000:]
+    files = tree(on)
+    for playbook in ("dify.yml", "security.yml"):
+        again = run_one_playbook("playbooks/" + playbook, "lab", on, extra)
+        assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+    assert tree(on) == files
     objects = ingresses(on)
     assert sorted(o["metadata"]["name"] for o in objects) == ["dify-console", "dify-machine", "oauth2-proxy-dify"]
     assert chart_render.validate_objects(objects, "lab") == []
