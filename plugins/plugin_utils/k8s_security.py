@@ -25,6 +25,7 @@ import copy
 import os
 import re
 
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dify
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
@@ -133,6 +134,13 @@ FLOWS = (
     ("grafana-to-pyroscope", "grafana", "pyroscope", (4040,), "profiling"),
     ("profiling-agent-to-pyroscope", "profiling_agent", "pyroscope", (4040,), "profiling"),
     ("profiling-agent-to-api-server", "profiling_agent", "cidrs:security_api_server_cidrs", "api_server", "profiling"),
+    # --- console-auth: the Dify console behind oauth2-proxy (dify_console_auth_enabled, security_console_front) ---
+    # Its connections are all above: the ingress controller asks oauth2-proxy (/oauth2/auth) for each browser request
+    # and sends the Dify host's /oauth2 path to it ("ingress-to-oauth2-proxy", port 4180), oauth2-proxy talks to the
+    # IdP ("oauth2-proxy-to-idp") and proxies nothing (its upstream is static://202), and both Dify Ingresses name the
+    # chart's nginx front, as the chart's Ingress did ("ingress-to-dify-proxy"). No flow is added here: a new one
+    # would be a connection the front does not make. tests/k8s/test_console_auth.py evaluates each Ingress backend
+    # against the rendered policies.
 )
 # The workloads of the profiling flows (monitoring namespace): kube-prometheus-stack's Grafana, the pyroscope chart's
 # Pyroscope and its Alloy agent (their pods are security_workload_selectors[<name>]).
@@ -562,7 +570,8 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         base = "http://oauth2-proxy.%s.svc" % namespace
         out["outputs"]["oauth2_proxy"] = {"auth_url": base + "/oauth2/auth", "signin_path": "/oauth2/start?rd=$escaped_request_uri",
                                           "response_headers": ["Authorization", "X-Auth-Request-User",
-                                                               "X-Auth-Request-Email", "X-Auth-Request-Groups"]}
+                                                               "X-Auth-Request-Email", "X-Auth-Request-Groups"],
+                                          "console_front": bool(identity["console"]["front"])}
     out["identity"] = identity["enabled"]
     out["installer_files"] = installer_files(installer, network["namespaces"])
     out["installer_texts"] = dict((name, k8s_render.dump_yaml(data, INSTALLER_HEADER % name))
@@ -847,7 +856,48 @@ def read_identity(reader, mesh_enabled, require_secrets=False):
         if not isinstance(domain, str) or (domain != "*" and v.hostname(domain) is not None):
             reader.add(["security_oauth2_proxy_email_domains[%d] is %s: give a mail domain or *"
                         % (index, v.describe(domain))])
+    s["console"] = read_console(reader, s["enabled"])
     return s
+
+
+def read_console(reader, identity_enabled):
+    """The Dify console behind oauth2-proxy: {front, host, ingress_class, issuer, tls_secret} (the dify role's values,
+    through the security_console_* defaults)."""
+    c = {"front": reader.read("security_console_front", v.to_bool)}
+    # Checked where they are written (the front on); the dify stage checks the dify role's own values anyway.
+    on = {"check": None}
+    if c["front"]:
+        on = {"check": k8s_dify.check_host}
+    c["host"] = reader.read("security_console_host", v.to_str, **on)
+    if c["front"]:
+        on = {"check": v.check_dns_subdomain}
+    c["ingress_class"] = reader.read("security_console_ingress_class_name", v.to_str, **on)
+    c["issuer"] = reader.read("security_console_tls_cluster_issuer", v.to_str, **on)
+    c["tls_secret"] = reader.read("security_console_tls_secret_name", v.to_str, **on)
+    if c["front"] and not identity_enabled:
+        reader.add(["security_console_front is true (dify_console_auth_enabled) but security_oidc_issuer_url is empty: "
+                    "oauth2-proxy runs only with the site's OIDC issuer; set security_oidc_issuer_url, or "
+                    "dify_console_auth_enabled: false"])
+    return c
+
+
+OAUTH2_PROXY_SERVICE = ("oauth2-proxy", 80)  # the chart's Service (release oauth2-proxy, values service.portNumber)
+
+
+def console_args(c):
+    """oauth2-proxy's arguments for the Dify host: its session cookie on that host only, redirects back to it only."""
+    return ["--cookie-domain=%s" % c["host"], "--whitelist-domain=%s" % c["host"],
+            "--redirect-url=https://%s/oauth2/callback" % c["host"]]
+
+
+def console_oauth2_ingress(c, namespace):
+    """The /oauth2 path of the Dify host (sign-in, callback, sign-out) to oauth2-proxy: an Ingress can only name a
+    Service of its own namespace, so it lives here, with the Dify Ingresses' host, IngressClass and TLS Secret name
+    (cert-manager issues that Secret into this namespace too)."""
+    return k8s_dify.ingress("oauth2-proxy-dify", namespace, c["host"], ["/oauth2"], OAUTH2_PROXY_SERVICE[0],
+                            OAUTH2_PROXY_SERVICE[1], c["ingress_class"], c["tls_secret"],
+                            {"cert-manager.io/cluster-issuer": c["issuer"]},
+                            "oauth2-proxy's sign-in, callback and sign-out on the Dify host (/oauth2)")
 
 
 def build_identity(i, namespaces, secrets):
@@ -858,6 +908,8 @@ def build_identity(i, namespaces, secrets):
             "--pass-access-token=true", "--skip-provider-button=true", "--cookie-secure=true",
             "--code-challenge-method=S256", "--scope=openid email profile groups"]
     args += ["--allowed-group=%s" % group for group in i["console_groups"]]
+    if i["console"]["front"]:
+        args += console_args(i["console"])
     values = {"config": {"existingSecret": i["existing_secret"] or CREDENTIALS_SECRET,
                          "emailDomains": list(i["email_domains"]), "upstreams": ["static://202"]},
               "extraArgs": args, "replicaCount": i["replicas"], "metrics": {"enabled": True},
@@ -882,6 +934,8 @@ def build_identity(i, namespaces, secrets):
                                          "stringData": {"client-id": i["client_id"],
                                                         "client-secret": secrets.get("client_secret") or PLACEHOLDER,
                                                         "cookie-secret": secrets.get("cookie_secret") or PLACEHOLDER}}})
+    if i["console"]["front"]:
+        manifests.append(console_oauth2_ingress(i["console"], security))
     target = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": WAYPOINT}]
     manifests.append({"phase": "post", "description": "the serving namespace's waypoint: checks tokens and the access map",
                       "definition": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",

@@ -20,7 +20,8 @@ TEMPLATED = {"dify_tolerate_control_plane": False, "dify_tls_cluster_issuer": "p
              "dify_credentials_dir": "/srv/privateai/credentials/dify", "dify_postgres_storage_class": "ceph-block",
              "dify_bucket_storage_class": "ceph-bucket",
              "dify_object_store_endpoint": "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
-             "dify_model_serving_outputs": {}, "cloudnative_pg_tolerate_control_plane": False}
+             "dify_model_serving_outputs": {}, "cloudnative_pg_tolerate_control_plane": False,
+             "dify_console_auth_url": "http://oauth2-proxy.privateai-security.svc.cluster.local/oauth2/auth"}
 SERVING = {"namespace": "serving", "models": [
     {"name": "deepseek-r1", "served_name": "deepseek-r1", "kind": "chat",
      "base_url": "http://deepseek-r1.serving.svc:8000/v1", "max_model_len": 32768, "reasoning": True},
@@ -78,7 +79,8 @@ def test_defaults_build_the_stage_with_every_part():
         "credentials_dir": "/srv/privateai/credentials/dify",
         "credentials_file": "/srv/privateai/credentials/dify/admin-password",
         "admin_password_file": "/srv/privateai/credentials/dify/admin-password",
-        "init_password_file": "/srv/privateai/credentials/dify/init-password", "plugin_packages": []}
+        "init_password_file": "/srv/privateai/credentials/dify/init-password", "plugin_packages": [],
+        "console_auth": False}
 
 
 def test_values_hold_no_secret_and_env_references_the_secrets():
