@@ -787,6 +787,19 @@ def plain(value):
     return value
 
 
+def mirror_image(reference, registry):
+    """The image ``reference`` pulled through the internal mirror ``registry`` (empty: unchanged). The mirror keeps
+    the image's path: the registry host of the reference (a first part with a dot or a port, or localhost) is
+    replaced, repository and tag are kept (docker.io/vllm/vllm-openai:v1 and vllm/vllm-openai:v1 both become
+    <registry>/vllm/vllm-openai:v1)."""
+    if not registry:
+        return reference
+    first, _slash, rest = reference.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        reference = rest
+    return "%s/%s" % (registry, reference)
+
+
 def settings_of(variables, prefix, ignore=()):
     """The role's settings from a {name: value} map (lookup vars), without the facts the role publishes."""
     return dict((plain(name), plain(value)) for name, value in variables.items()
