@@ -812,4 +812,3 @@ def filter_settings(filter_name, variables, prefix, ignore=()):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("%s: the input is %r, give the role's variables as a mapping" % (filter_name, variables))
     return settings_of(variables, prefix, ignore=ignore)
-

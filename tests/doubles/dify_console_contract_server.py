@@ -514,7 +514,6 @@ class DifyConsoleContractServer(ThreadedHTTPDouble):
                      "mode": "chat", "answer": answer, "created_at": int(time.time())}
 
 
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="TEST DOUBLE of Dify's console API")
     parser.add_argument("--init-password-file", help="file holding the INIT_PASSWORD the double requires")

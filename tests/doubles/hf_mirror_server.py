@@ -231,7 +231,6 @@ class MirrorServer(ThreadedHTTPDouble):
         return "%s/%s/resolve/main/%s" % (self.url, self.repo, quote(path))
 
 
-
 def main():
     parser = argparse.ArgumentParser(description="Serve a folder as a Hugging Face mirror on loopback (test double).")
     parser.add_argument("--root", required=True)

@@ -242,7 +242,6 @@ class OpenAIContractServer(ThreadedHTTPDouble):
             self.scheme = "https"
 
 
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="TEST DOUBLE of an OpenAI-compatible server (vLLM/SGLang API)")
     parser.add_argument("--model", action="append", required=True, help="a served model name (repeatable)")

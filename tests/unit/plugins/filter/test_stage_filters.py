@@ -12,9 +12,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.privateai.deepseek_dify.plugins.filter import (backup_stage, dify_bootstrap_inputs, dify_stage,
-                                                                         observability_stage, platform_stage, restore_plan,
-                                                                         rook_ceph_stage, security_stage, serving_stage)
+from ansible_collections.privateai.deepseek_dify.plugins.filter import backup_stage, dify_bootstrap_inputs, dify_stage
+from ansible_collections.privateai.deepseek_dify.plugins.filter import observability_stage, platform_stage, restore_plan
+from ansible_collections.privateai.deepseek_dify.plugins.filter import rook_ceph_stage, security_stage, serving_stage
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform
 
 # (module, filter name, the call with a bad input)
@@ -63,5 +63,6 @@ SETTINGS = [
 def test_filter_settings(variables, prefix, ignore, expected):
     settings = k8s_platform.filter_settings("backup_stage", variables, prefix, ignore=ignore)
     assert settings == expected
-    assert all(type(name) is str for name in settings)
-    assert all(type(item) is str for value in settings.values() if isinstance(value, list) for item in value)
+    assert not [name for name in settings if isinstance(name, WrappedText)]
+    assert not [item for value in settings.values() if isinstance(value, list) for item in value
+                if isinstance(item, WrappedText)]
