@@ -13,12 +13,6 @@ import pytest
 import checks
 from conftest import run_playbook
 
-# The shared parts live in checks.py (the stage tests use them too); the old names stay for the tests importing them.
-TOKEN = checks.KUBECONFIG_TOKEN
-_closed_port = checks.closed_port
-_kubeconfig = checks.write_kubeconfig
-_assert_nothing_changed = checks.assert_nothing_changed
-
 
 def _apply(tmp_path, *extra):
     render_dir = str(tmp_path / "render")
@@ -32,9 +26,9 @@ def _apply(tmp_path, *extra):
 
 
 def test_unreachable_api_server_fails_before_anything_changes(tmp_path):
-    port = _closed_port()
+    port = checks.closed_port()
     server = "https://127.0.0.1:%d" % port
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", server)
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + kubeconfig,
                                                "privateai_kube_context=ops@site")
     assert result.returncode != 0
@@ -43,7 +37,7 @@ def test_unreachable_api_server_fails_before_anything_changes(tmp_path):
     assert name == "Assert the cluster, helm and every chart are ready to apply"
     assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in res["msg"]
     assert "no TCP connection to 127.0.0.1:%d within 3 s" % port in res["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 def test_missing_kubeconfig_is_named(tmp_path):
@@ -51,17 +45,17 @@ def test_missing_kubeconfig_is_named(tmp_path):
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + missing)
     assert result.returncode != 0 and len(failed) == 1
     assert "kubeconfig %s does not exist" % missing in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 def test_context_not_in_kubeconfig_is_named(tmp_path):
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % checks.closed_port())
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + kubeconfig,
                                                "privateai_kube_context=kubernetes-admin@cluster.local")
     assert result.returncode != 0 and len(failed) == 1
     msg = failed[0][1]["msg"]
     assert "context kubernetes-admin@cluster.local is not in kubeconfig %s; it has: ops@site" % kubeconfig in msg
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 @pytest.mark.parametrize("extra, expected", [
@@ -71,19 +65,19 @@ def test_context_not_in_kubeconfig_is_named(tmp_path):
                                      "dns_name": ["x"]}]}, "dns_name"),
 ])
 def test_wrong_type_values_fail_naming_the_key(tmp_path, extra, expected):
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % checks.closed_port())
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + kubeconfig, extra)
     assert result.returncode != 0 and len(failed) == 1, failed
     assert failed[0][0].startswith("Validating arguments against arg spec")
     assert expected in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 def test_chart_version_missing_from_the_mirror_is_named_with_every_other_problem(tmp_path):
     """helm here is a test double (tests/k8s/helm-test-double) answering as helm 3 does; the mirror has the
     cert-manager and network-operator versions we pin but not gpu-operator v26.7.0."""
     from conftest import REPO
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % checks.closed_port())
     render_dir = str(tmp_path / "render")
     result = run_playbook("prod", render_dir, "k8s_render_apply_api_timeout=2", "privateai_kubeconfig=" + kubeconfig,
                           "privateai_kube_context=ops@site",
@@ -97,4 +91,4 @@ def test_chart_version_missing_from_the_mirror_is_named_with_every_other_problem
     assert ('chart gpu-operator version v26.7.0 (release gpu-operator) not found in https://charts.example.internal/nvidia: '
             'Error: chart "gpu-operator" version "v26.7.0" not found in https://charts.example.internal/nvidia repository') in out
     assert "cert-manager version" not in out and "network-operator version" not in out
-    assert not os.path.exists(render_dir) and TOKEN not in result.stdout + result.stderr
+    assert not os.path.exists(render_dir) and checks.KUBECONFIG_TOKEN not in result.stdout + result.stderr
