@@ -108,12 +108,7 @@ def _image(reader, name, value, registry):
     reader.add(problems)
     if problems:
         return None
-    if registry:
-        first, _slash, rest = value.partition("/")
-        if rest and ("." in first or ":" in first or first == "localhost"):
-            value = rest
-        value = "%s/%s" % (registry, value)
-    return value
+    return kp.mirror_image(value, registry)
 
 
 def _split(reference):

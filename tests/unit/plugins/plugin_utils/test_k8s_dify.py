@@ -8,11 +8,16 @@ __metaclass__ = type
 
 import base64
 import os
+import sys
 
 import pytest
 import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dify as kd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # What the role's templated defaults evaluate to without the storage and serving stages.
@@ -32,13 +37,7 @@ SECRETS = dict((name, "TEST-DOUBLE-%s-1a" % name.replace("_", "-")) for name in 
 
 def defaults(role="dify", **overrides):
     """roles/<role>/defaults/main.yml as the role passes it (templated defaults evaluated as TEMPLATED says)."""
-    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED[name]
-    settings.update(overrides)
-    return settings
+    return role_settings(role, TEMPLATED, **overrides)
 
 
 def stage(secrets=None, **overrides):
