@@ -138,8 +138,8 @@ NODE_ABSENT = {"resources": []}
 API_ERROR = {"msg": "Failed to get client due to 401 Unauthorized"}
 
 
-def cluster(mode="apply", path=KUBECONFIG, exists=True, kubeconfig=READ, tcp=TCP_OK):
-    return nm.cluster_state(mode, path, exists, kubeconfig, tcp, 10)
+def cluster(mode="apply", path=KUBECONFIG, exists=True, kubeconfig=None, tcp=None):
+    return nm.cluster_state(mode, path, exists, READ if kubeconfig is None else kubeconfig, TCP_OK if tcp is None else tcp, 10)
 
 
 # (id, reasons, cluster, node lookup, allow flag, expected route, texts the why/message must contain)
