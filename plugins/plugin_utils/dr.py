@@ -263,16 +263,16 @@ def _failback(pool, images):
                             "run dr_failover_action=demote against site %s first and wait for the demotion to reach "
                             "this site" % (_where(pool, image), peer["site"], peer["site"]))
         elif not peer["up"]:
+            where = _where(pool, image)
             problems.append("%s: site %s's rbd-mirror is down (%s): a failback is planned and needs both sites up; if "
-                            "site %s is lost use dr_failover_action=failover" % (_where(pool, image), peer["site"],
-                                                                               peer["state"], peer["site"]))
+                            "site %s is lost use dr_failover_action=failover"
+                            % (where, peer["site"], peer["state"], peer["site"]))
         elif local["syncing"]:
             problems.append(_syncing(pool, image, "failback"))
         elif local["split_brain"] or local["state"] in ("error", "stopped") or not local["up"]:
+            details = (_where(pool, image), local["state"], local["description"] or "no description", peer["site"])
             problems.append("%s is %s here (%s): its copy is not in step with site %s; run dr_failover_action=resync "
-                            "against this site before the failback" % (_where(pool, image), local["state"],
-                                                                        local["description"] or "no description",
-                                                                        peer["site"]))
+                            "against this site before the failback" % details)
         todo.append(image["name"])
     return problems, todo, notes
 

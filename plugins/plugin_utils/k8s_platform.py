@@ -620,14 +620,14 @@ def _gpu_operator_build(common, s):
     ]
     if s["dcgm_exporter_enabled"]:
         extra = s["dcgm_exporter_metrics_extra"]
-        manifests.append({
-            "phase": "pre",
-            "description": "dcgm-exporter metrics: its %d default fields and %d more (%s)"
-                           % (len(DCGM_DEFAULT_METRICS), len(extra), ", ".join(f for f, _t, _h in extra) or "none"),
-            "definition": {"apiVersion": "v1", "kind": "ConfigMap",
-                           "metadata": {"name": s["dcgm_exporter_config_name"], "namespace": namespace,
-                                        "labels": dict(LABELS)},
-                           "data": {DCGM_CSV_KEY: dcgm_metrics_csv(extra)}}})
+        description = ("dcgm-exporter metrics: its %d default fields and %d more (%s)"
+                       % (len(DCGM_DEFAULT_METRICS), len(extra), ", ".join(f for f, _t, _h in extra) or "none"))
+        manifests.append({"phase": "pre",
+                          "description": description,
+                          "definition": {"apiVersion": "v1", "kind": "ConfigMap",
+                                         "metadata": {"name": s["dcgm_exporter_config_name"], "namespace": namespace,
+                                                      "labels": dict(LABELS)},
+                                         "data": {DCGM_CSV_KEY: dcgm_metrics_csv(extra)}}})
     return {"name": "gpu_operator", "releases": [_release(common, "gpu-operator", values)], "manifests": manifests}
 
 

@@ -142,4 +142,3 @@ def test_dropping_a_field_the_alerts_read_is_caught(renders):
     text = k8s_platform.dcgm_metrics_csv([])
     cut = "\n".join(line for line in text.splitlines() if not line.startswith("DCGM_FI_DEV_GPU_TEMP,"))
     assert "DCGM_FI_DEV_GPU_TEMP" in missing(used, published_fields(cut))
-
