@@ -43,7 +43,7 @@ DNS_NAME_RE = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 # named in tests/k8s/values-allowlist.yml, which tests/k8s keeps honest).
 UNDECLARED_VALUES = {
     "gpu-operator": ("hostPaths.kubeletRootDir", "dcgmExporter.imagePullSecrets", "dcgm.imagePullSecrets",
-                     "dcgmExporter.config.name"),
+                     "dcgmExporter.config"),
     "network-operator": (),
     "cert-manager": (),
 }

@@ -92,3 +92,13 @@ def test_render_in_check_mode_writes_nothing(tmp_path):
     result, tasks, written = render(tmp_path, "demote", status, check=True)
     assert result.returncode == 0, failed(tasks)
     assert not written.exists()
+
+
+def test_render_mode_names_a_missing_status_file(tmp_path):
+    missing = tmp_path / "no-such-status.json"
+    result, tasks = run("dr_failover.yml", "dr_failover_action=status", "privateai_k8s_mode=render",
+                        "privateai_render_dir=%s" % (tmp_path / "render"), "dr_failover_status_file=%s" % missing)
+    bad = failed(tasks)
+    assert result.returncode != 0 and [name for name, _res in bad] == ["Assert the saved status is a file"]
+    assert "dr_failover_status_file is '%s': no such file on the control node" % missing in bad[0][1]["msg"]
+    assert "rbd mirror pool status ceph-blockpool --verbose --format json" in bad[0][1]["msg"]

@@ -83,10 +83,10 @@ def test_no_exporter_no_config_map():
 
 def test_the_chart_value_is_allowlisted_with_the_template_that_reads_it():
     """values.yaml carries dcgmExporter.config only as a comment: the key is allowlisted (tests/k8s keeps it honest)."""
-    assert "dcgmExporter.config.name" in kp.UNDECLARED_VALUES["gpu-operator"]
+    assert "dcgmExporter.config" in kp.UNDECLARED_VALUES["gpu-operator"]
     with open(os.path.join(ROOT, "tests", "k8s", "values-allowlist.yml")) as handle:
         entries = yaml.safe_load(handle)
-    assert [e["template"] for e in entries if e["chart"] == "gpu-operator" and e["key"] == "dcgmExporter.config.name"]
+    assert [e["template"] for e in entries if e["chart"] == "gpu-operator" and e["key"] == "dcgmExporter.config"]
 
 
 GOOD = {"field": "DCGM_FI_DEV_POWER_VIOLATION", "type": "counter", "help": "Power throttling (us)."}
