@@ -18,7 +18,8 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_k8s_platform import ROOT, defaults, run, values  # noqa: E402  (the platform stages' own test helpers)
+from role_defaults import ROOT  # noqa: E402  (the shared test helper)
+from test_k8s_platform import defaults, run, values  # noqa: E402  (the platform stages' own test helpers)
 
 
 def metrics_config_map(result):
