@@ -121,7 +121,8 @@ def leak_run(tmp_path_factory):
             _podman("exec", name, "sh", "-c", "mkdir -p %s && umask 077 && echo %s > %s"
                     % (os.path.dirname(KMS_FILE), kms_token, KMS_FILE))
         site_started, wall_started = time.monotonic(), time.time()
-        result = _run([ANSIBLE_PLAYBOOK, "-vv", os.path.join(REPO, "site.yml"), "-i", str(inventory)], env=env,
+        # --diff as the README's "look before you leap" run uses it: a task writing a file without no_log would show it
+        result = _run([ANSIBLE_PLAYBOOK, "-vv", "--diff", os.path.join(REPO, "site.yml"), "-i", str(inventory)], env=env,
                       timeout=1800)
         site_seconds = time.monotonic() - site_started
         output = result.stdout + result.stderr
@@ -264,3 +265,35 @@ def test_the_search_finds_a_task_without_no_log(tmp_path, shape, no_log, expect_
     if shape == "base64" and expect_found:
         # found through its base64 form only: the plain search alone would have missed it
         assert value not in result.stdout
+
+
+@pytest.mark.parametrize("no_log", [True, False])
+def test_the_node_search_finds_a_module_call_without_no_log(node, no_log):
+    """The node side of the same proof: a module called with a secret in its arguments (lineinfile writing it into a
+    node file the search does not cover) logs its arguments into the node's journal unless no_log is set; the
+    journal search of the lab test finds it there once no_log is gone."""
+    value = sentinel("NoLogNode")
+    task = {"name": "Write the credential", "ansible.builtin.lineinfile": {
+        "path": "/run/leak-proof", "line": "token=" + value, "create": True, "mode": "0600"}}
+    if no_log:
+        task["no_log"] = True
+    # a second module call (no secret) whose journal line says the first one's is in too
+    after = {"name": "Look at the file", "ansible.builtin.stat": {"path": "/run/leak-proof-after"}}
+    playbook = node.inventory.parent / "play.yml"
+    playbook.write_text(yaml.safe_dump([{"name": "One module call", "hosts": "all", "gather_facts": False,
+                                         "tasks": [task, after]}], sort_keys=False))
+    result = node.playbook(str(playbook), "-vv")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert value in node.sh("cat /run/leak-proof").stdout
+    table = leak_search.forms({"proof": value})
+    journal = ""
+    for _ in range(20):  # journald takes the modules' log lines asynchronously
+        journal = _podman("exec", node.name, "journalctl", "--no-pager", "-o", "verbose", "--all").stdout
+        if "path=/run/leak-proof-after" in journal:
+            break
+        time.sleep(0.5)
+    assert "path=/run/leak-proof-after" in journal
+    if no_log:
+        assert leak_search.hits(journal, table) == []
+    else:
+        assert leak_search.hits(journal, table) == ["proof"]
