@@ -42,6 +42,11 @@ def hits(text, table):
     return sorted(set(name for form, name in table.items() if form in text))
 
 
+def lines_with_hits(text, table, most=5):
+    """The first lines of text holding a sentinel (for the failure message: they name the task that leaked)."""
+    return [line[:300] for line in text.splitlines() if hits(line, table)][:most]
+
+
 def read(path):
     with open(path, "rb") as handle:
         return handle.read().decode("utf-8", errors="replace")

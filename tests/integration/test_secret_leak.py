@@ -113,8 +113,7 @@ def leak_run(tmp_path_factory):
     try:
         made = _run(["bash", os.path.join(REPO, "scripts", "lab"), "create", str(NODES)], env=lab_env, timeout=600)
         assert made.returncode == 0, made.stdout + made.stderr
-        names = [n for n in _podman("ps", "-a", "--filter", "label=io.privateai.lab=%s" % prefix,
-                                    "--format", "{{.Names}}").stdout.split()]
+        names = _podman("ps", "-a", "--filter", "label=io.privateai.lab=%s" % prefix, "--format", "{{.Names}}").stdout.split()
         assert len(names) == NODES, names
         kms_token = sentinel("KmsToken")
         for name in names:
@@ -145,7 +144,7 @@ def leak_run(tmp_path_factory):
             assert found.returncode == 0, (name, found.returncode, found.stderr)
             node_files[name] = found.stdout.split()
             _podman("exec", name, "logger", "-t", "leak-canary", canary)
-            for _ in range(20):  # the journal takes the canary's line asynchronously
+            for dummy in range(20):  # the journal takes the canary's line asynchronously
                 journals[name] = _podman("exec", name, "journalctl", "--no-pager", "-o", "verbose", "--all").stdout
                 if canary in journals[name]:
                     break
@@ -177,7 +176,7 @@ def test_no_sentinel_in_ansible_output_or_log(leak_run):
     assert len(leak_run["output"]) > 10000 and "PLAY RECAP" in leak_run["output"]
     assert "PLAY RECAP" in leak_run["log"]
     leaks = dict((where, leak_search.hits(leak_run[where], leak_run["table"])) for where in ("output", "log"))
-    assert leaks == {"output": [], "log": []}
+    assert leaks == {"output": [], "log": []}, leak_search.lines_with_hits(leak_run["output"] + leak_run["log"], leak_run["table"])
     assert dict((path, found) for path, found in leak_run["controller"].items() if found) == {}
 
 
@@ -186,7 +185,7 @@ def test_no_sentinel_on_the_nodes(leak_run):
         # the journal was read: it holds the run's own module calls (Ansible logs each module's arguments there,
         # those marked no_log masked) and the canary, the only sentinel allowed
         assert "Invoked with" in journal, name
-        assert leak_search.hits(journal, leak_run["table"]) == ["canary"], name
+        assert leak_search.hits(journal, leak_run["table"]) == ["canary"], (name, leak_search.lines_with_hits(journal, leak_run["table"]))
     # the KMS token where the site put it, the canary: nothing else
     assert leak_run["node_files"] == dict((name, [KMS_FILE, "/root/leak-canary"]) for name in leak_run["node_files"])
 
@@ -287,7 +286,7 @@ def test_the_node_search_finds_a_module_call_without_no_log(node, no_log):
     assert value in node.sh("cat /run/leak-proof").stdout
     table = leak_search.forms({"proof": value})
     journal = ""
-    for _ in range(20):  # journald takes the modules' log lines asynchronously
+    for dummy in range(20):  # journald takes the modules' log lines asynchronously
         journal = _podman("exec", node.name, "journalctl", "--no-pager", "-o", "verbose", "--all").stdout
         if "path=/run/leak-proof-after" in journal:
             break
