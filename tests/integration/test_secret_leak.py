@@ -57,8 +57,9 @@ UNREAD = {"privateai_registry_password": "RegistryPw", "privateai_hf_token": "Hf
 # Sentinels the lab's settings do not use are listed with the reason (they must still appear nowhere else).
 UNUSED_IN_LAB = {"dify/weaviate-api-key": "the lab's vector store is pgvector (dify_vector_store), no Weaviate"}
 
-# Secrets whose only place is their credentials file (no stage writes them into a Secret).
+# The KMS v2 plugin's credentials file on the nodes (security_kms.credentials_file): a sentinel is seeded there.
 KMS_FILE = "/etc/kubernetes/kms/vault-token"
+# Secrets whose only place is their credentials file (no stage writes them into a Secret).
 FILE_ONLY = {"dify_admin_password": "dify_bootstrap sends it to Dify's setup API (apply mode); its file is dify/admin-password"}
 
 
