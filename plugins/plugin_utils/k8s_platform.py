@@ -24,6 +24,8 @@ import re
 
 import yaml
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 LABELS = {"app.kubernetes.io/managed-by": "privateai.deepseek_dify", "app.kubernetes.io/part-of": "privateai"}
@@ -785,7 +787,28 @@ def plain(value):
     return value
 
 
+def mirror_image(reference, registry):
+    """The image ``reference`` pulled through the internal mirror ``registry`` (empty: unchanged). The mirror keeps
+    the image's path: the registry host of the reference (a first part with a dot or a port, or localhost) is
+    replaced, repository and tag are kept (docker.io/vllm/vllm-openai:v1 and vllm/vllm-openai:v1 both become
+    <registry>/vllm/vllm-openai:v1)."""
+    if not registry:
+        return reference
+    first, _slash, rest = reference.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        reference = rest
+    return "%s/%s" % (registry, reference)
+
+
 def settings_of(variables, prefix, ignore=()):
     """The role's settings from a {name: value} map (lookup vars), without the facts the role publishes."""
     return dict((plain(name), plain(value)) for name, value in variables.items()
                 if name.startswith(prefix) and name not in ignore)
+
+
+def filter_settings(filter_name, variables, prefix, ignore=()):
+    """What every stage filter does first: refuse an input that is not the role's variables as a mapping (naming the
+    filter), then take the role's settings from it as settings_of() does."""
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError("%s: the input is %r, give the role's variables as a mapping" % (filter_name, variables))
+    return settings_of(variables, prefix, ignore=ignore)

@@ -101,6 +101,8 @@ def leak_run(tmp_path_factory):
         # single sign-on on, so that the OIDC client secret and the cookie secret are handled (render only)
         "security_oidc_issuer_url": "https://idp.example.internal/realms/privateai",
         "security_oidc_egress_cidrs": ["10.88.0.2/32"],
+        # and the Dify console behind oauth2-proxy too (the console front)
+        "dify_console_auth_enabled": True,
         # the KMS v2 plugin's credentials are a file on the control-plane nodes (seeded below), never a value here
         "security_kms": {"name": "leak-kms", "endpoint": "unix:///var/run/kmsplugin/socket.sock",
                          "credentials_file": KMS_FILE},

@@ -8,13 +8,17 @@ __metaclass__ = type
 
 import json
 import os
+import sys
 
 import pytest
 import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
+
 
 # What the templated defaults evaluate to for these tests (the roles' defaults read the inventory there).
 TEMPLATED = {
@@ -28,13 +32,8 @@ TEMPLATED = {
 
 def defaults(role, **overrides):
     """The role's defaults/main.yml as the role would pass them, with ``overrides``."""
-    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED.get(name, False)  # the *_tolerate_control_plane defaults: false
-    settings.update(overrides)
-    return settings
+    # the *_tolerate_control_plane defaults: false
+    return role_settings(role, TEMPLATED, fallback=False, **overrides)
 
 
 STAGES = {"cert_manager": kp.cert_manager_stage, "gpu_operator": kp.gpu_operator_stage,
