@@ -47,12 +47,9 @@ GENERATED = {
     "grafana-admin-password": "GrafanaAdmin",
     "oauth2-proxy-cookie-secret": "Cookie",
 }
-# Inventory-supplied secrets that a stage writes into a Secret (and dify_admin_password into its credentials file).
-SUPPLIED = {"dify_admin_password": "DifyAdmin", "privateai_oidc_client_secret": "OidcClient"}
-# Secrets the example inventories declare (inventories/prod: privateai_*, from vault.yml) that no role reads today:
-# they must appear nowhere but the inventory.
-UNREAD = {"privateai_registry_password": "RegistryPw", "privateai_hf_token": "HfToken",
-          "privateai_backup_s3_access_key": "S3Access", "privateai_backup_s3_secret_key": "S3Secret"}
+# Inventory-supplied secrets (the vault names the example inventories map) that a stage writes into a Secret (and
+# the Dify admin password, through dify_admin_password's default, into its credentials file).
+SUPPLIED = {"privateai_dify_admin_password": "DifyAdmin", "privateai_oidc_client_secret": "OidcClient"}
 # Where each sentinel belongs besides its credentials file: the rendered Secret files that must hold it.
 # Sentinels the lab's settings do not use are listed with the reason (they must still appear nowhere else).
 UNUSED_IN_LAB = {"dify/weaviate-api-key": "the lab's vector store is pgvector (dify_vector_store), no Weaviate"}
@@ -60,7 +57,7 @@ UNUSED_IN_LAB = {"dify/weaviate-api-key": "the lab's vector store is pgvector (d
 # The KMS v2 plugin's credentials file on the nodes (security_kms.credentials_file): a sentinel is seeded there.
 KMS_FILE = "/etc/kubernetes/kms/vault-token"
 # Secrets whose only place is their credentials file (no stage writes them into a Secret).
-FILE_ONLY = {"dify_admin_password": "dify_bootstrap sends it to Dify's setup API (apply mode); its file is dify/admin-password"}
+FILE_ONLY = {"privateai_dify_admin_password": "dify_bootstrap sends it to Dify's setup API (apply mode); its file is dify/admin-password"}
 
 
 def _cookie(value):
@@ -85,7 +82,6 @@ def leak_run(tmp_path_factory):
     values = dict((rel, sentinel(tag)) for rel, tag in GENERATED.items())
     values["oauth2-proxy-cookie-secret"] = _cookie(values["oauth2-proxy-cookie-secret"])
     supplied = dict((name, sentinel(tag)) for name, tag in SUPPLIED.items())
-    unread = dict((name, sentinel(tag)) for name, tag in UNREAD.items())
     for rel, value in values.items():
         path = credentials / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +90,6 @@ def leak_run(tmp_path_factory):
     with open(LAB_VARS) as handle:
         group_vars = yaml.safe_load(handle)
     group_vars.update(supplied)
-    group_vars.update(unread)
     group_vars.update({
         "privateai_credentials_dir": str(credentials), "privateai_render_dir": str(render_dir),
         "privateai_report_dir": str(report_dir), "privateai_render_secrets": True,
@@ -133,7 +128,7 @@ def leak_run(tmp_path_factory):
         # A canary per node, written after the run into a file and the journal (as a module's log line is): the
         # node search must find exactly it, or it would not have found a leak either.
         canary = sentinel("NodeCanary")
-        table = leak_search.forms(dict(values, canary=canary, kms_token=kms_token, **dict(supplied, **unread)))
+        table = leak_search.forms(dict(values, canary=canary, kms_token=kms_token, **supplied))
         patterns = work / "patterns"
         patterns.write_text("".join(form + "\n" for form in table))
         journals, node_files = {}, {}
@@ -157,7 +152,7 @@ def leak_run(tmp_path_factory):
         home = os.path.expanduser("~/.ansible")
         controller = dict((p, leak_search.hits(leak_search.read(p), table)) for p in leak_search.walk(home)
                           if os.path.isfile(p) and not os.path.islink(p) and os.stat(p).st_mtime >= wall_started)
-        yield {"controller": controller, "values": values, "supplied": supplied, "unread": unread, "table": table, "output": output,
+        yield {"controller": controller, "values": values, "supplied": supplied, "table": table, "output": output,
                "log": leak_search.read(str(log_path)), "credentials": str(credentials), "render": str(render_dir),
                "report": str(report_dir), "changes": str(changes), "journals": journals, "node_files": node_files,
                "site_seconds": site_seconds, "setup_seconds": time.monotonic() - started}
@@ -214,14 +209,13 @@ def test_each_sentinel_is_found_where_it_belongs_and_those_files_are_0600(leak_r
     expected |= set(name for name in leak_run["supplied"] if name not in FILE_ONLY)
     assert sorted(expected - found) == []
     assert sorted(found & (set(UNUSED_IN_LAB) | set(FILE_ONLY))) == []
-    assert sorted(found & set(leak_run["unread"])) == []
     # the credentials files: the seeded ones kept (read back, not generated over), the admin password the
     # inventory chose written into its file, every file 0600
     for rel, value in leak_run["values"].items():
         path = os.path.join(leak_run["credentials"], rel)
         assert leak_search.read(path).strip() == value, rel
     admin = os.path.join(leak_run["credentials"], "dify", "admin-password")
-    assert leak_search.read(admin).strip() == leak_run["supplied"]["dify_admin_password"]
+    assert leak_search.read(admin).strip() == leak_run["supplied"]["privateai_dify_admin_password"]
     for path in leak_search.walk(leak_run["credentials"]):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
 

@@ -26,7 +26,8 @@ TEMPLATED = {"dify_tolerate_control_plane": False, "dify_tls_cluster_issuer": "p
              "dify_bucket_storage_class": "ceph-bucket",
              "dify_object_store_endpoint": "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
              "dify_model_serving_outputs": {}, "cloudnative_pg_tolerate_control_plane": False,
-             "dify_console_auth_url": "http://oauth2-proxy.privateai-security.svc.cluster.local/oauth2/auth"}
+             "dify_console_auth_url": "http://oauth2-proxy.privateai-security.svc.cluster.local/oauth2/auth",
+             "dify_admin_password": ""}
 SERVING = {"namespace": "serving", "models": [
     {"name": "deepseek-r1", "served_name": "deepseek-r1", "kind": "chat",
      "base_url": "http://deepseek-r1.serving.svc:8000/v1", "max_model_len": 32768, "reasoning": True},
