@@ -101,6 +101,35 @@ def _doc_strings(path):
     return found
 
 
+def _fragment(slug):
+    """The options of the collection's doc fragment C(privateai.deepseek_dify.NAME[.VAR]), read without importing it:
+    plugins/doc_fragments/NAME.py, class ModuleDocFragment, attribute VAR (DOCUMENTATION when not given)."""
+    parts = slug.strip().split(".")
+    if ".".join(parts[:2]) != FQCN or len(parts) not in (3, 4):
+        return {}
+    path = ROOT / "plugins" / "doc_fragments" / (parts[2] + ".py")
+    wanted = parts[3].upper() if len(parts) == 4 else "DOCUMENTATION"
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef) and node.name == "ModuleDocFragment":
+            for item in node.body:
+                if (isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name)
+                        and item.targets[0].id == wanted and isinstance(item.value, ast.Constant)):
+                    return yaml.safe_load(item.value.value).get("options") or {}
+    raise SystemExit("%s: no %s in %s" % (slug, wanted, path))
+
+
+def _options_with_fragments(doc):
+    """The plugin's options with those of its extends_documentation_fragment (as ansible-doc shows them)."""
+    fragments = doc.get("extends_documentation_fragment") or []
+    if isinstance(fragments, str):
+        fragments = fragments.split(",")
+    options = {}
+    for slug in fragments:
+        options.update(_fragment(slug))
+    options.update(doc.get("options") or {})
+    return options
+
+
 def _return_rows(values, prefix=""):
     rows = []
     for name, value in sorted((values or {}).items()):
@@ -122,7 +151,7 @@ def plugin_page(path, kind):
     lines.append("")
     if doc.get("requirements"):
         lines += ["Requirements: %s" % ", ".join(_markup(r) for r in doc["requirements"]), ""]
-    rows = options_table(doc.get("options"))
+    rows = options_table(_options_with_fragments(doc))
     if rows:
         lines += ["## Options", "", "| option | type | default | description |", "|---|---|---|---|"] + rows + [""]
     if strings.get("EXAMPLES", "").strip():

@@ -21,11 +21,9 @@ description:
     the daily Schedule with the PostgreSQL dump pre-hook.
   - Returns every problem at once, each naming the variable, the value and the fix.
   - The logic lives in C(plugins/plugin_utils/k8s_backup.py).
-options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
+options: {}
 """
 
 EXAMPLES = r"""
@@ -48,15 +46,11 @@ _value:
     outputs: {description: "C(namespace), C(schedule), C(storage_location) (when a stage is built)", type: dict}
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_backup, k8s_platform
 
 
 def backup_stage(variables):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("backup_stage: the input is %r, give the role's variables as a mapping" % (variables,))
-    settings = k8s_platform.settings_of(variables, "backup_", ignore=k8s_backup.PUBLISHED)
+    settings = k8s_platform.filter_settings("backup_stage", variables, "backup_", ignore=k8s_backup.PUBLISHED)
     return k8s_backup.backup_stage(settings)
 
 

@@ -18,11 +18,9 @@ description:
     in apply mode, that the password files exist and hold passwords Dify accepts (the values are never returned).
   - Returns every problem at once, each naming the variable, the value (never a password's) and the fix.
   - The logic lives in C(plugins/plugin_utils/dify_bootstrap.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   mode:
     description: V(apply) (Dify is contacted, the password files must exist) or V(render) (nothing is contacted).
     type: str
@@ -53,17 +51,12 @@ _value:
     defaults: {description: "Default model per Dify model type (llm, text-embedding, rerank)", type: dict}
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import dify_bootstrap
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform
 
 
 def dify_bootstrap_inputs(variables, mode="apply"):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("dify_bootstrap_inputs: the input is %r, give the role's variables as a mapping"
-                                 % (variables,))
-    settings = k8s_platform.settings_of(variables, dify_bootstrap.PREFIX)
+    settings = k8s_platform.filter_settings("dify_bootstrap_inputs", variables, dify_bootstrap.PREFIX)
     return dify_bootstrap.bootstrap_inputs(settings, mode=k8s_platform.plain(mode))
 
 

@@ -20,16 +20,20 @@ description:
     C(dify) as data from the converted values.
   - Returns every problem at once, each naming the variable, the value and the fix.
   - The logic lives in C(plugins/plugin_utils/k8s_dify.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   secrets:
     description: >-
       The generated credentials by name (secret_key, plugin_daemon_key, inner_api_key, sandbox_key, init_password,
       admin_password, db_password, redis_password, weaviate_api_key), written into the Secrets marked secret; empty
       writes placeholders (for a render that does not write secrets).
+    type: dict
+  security:
+    description: >-
+      The inventory's C(security_enabled) and C(security_oidc_issuer_url) (the dify stage runs before the security
+      stage): with C(dify_console_auth_enabled) the console goes behind oauth2-proxy, which needs both; missing keys
+      count as the security role's defaults (enabled, no issuer).
     type: dict
 """
 
@@ -59,22 +63,20 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dify, k8s_platform
 
 
-def dify_stage(variables, secrets=None):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("dify_stage: the input is %r, give the role's variables as a mapping" % (variables,))
+def dify_stage(variables, secrets=None, security=None):
+    settings = k8s_platform.filter_settings("dify_stage", variables, "dify_", ignore=k8s_dify.PUBLISHED)
     if secrets is not None and not isinstance(secrets, dict):
         raise AnsibleFilterError("dify_stage: secrets is a %s, give a mapping of name to value" % type(secrets).__name__)
-    settings = k8s_platform.settings_of(variables, "dify_", ignore=k8s_dify.PUBLISHED)
-    result = k8s_dify.dify_stage(settings, k8s_platform.plain(secrets) or None)
+    if security is not None and not isinstance(security, dict):
+        raise AnsibleFilterError("dify_stage: security is a %s, give a mapping of name to value" % type(security).__name__)
+    result = k8s_dify.dify_stage(settings, k8s_platform.plain(secrets) or None, k8s_platform.plain(security) or {})
     result["credential_files"] = k8s_dify.credential_files(settings.get("dify_credentials_dir", "."))
     return result
 
 
 def cloudnative_pg_stage(variables):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("cloudnative_pg_stage: the input is %r, give the role's variables as a mapping"
-                                 % (variables,))
-    settings = k8s_platform.settings_of(variables, "cloudnative_pg_", ignore=("cloudnative_pg_k8s_stage",))
+    settings = k8s_platform.filter_settings("cloudnative_pg_stage", variables, "cloudnative_pg_",
+                                            ignore=("cloudnative_pg_k8s_stage",))
     return k8s_dify.cloudnative_pg_stage(settings)
 
 

@@ -20,11 +20,9 @@ description:
     C(privateai-alerts) PrometheusRule.
   - Returns every problem at once, each naming the variable, the value and the fix.
   - The logic lives in C(plugins/plugin_utils/k8s_observability.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   owned:
     description: >-
       Scrape targets whose own stage already renders a monitor (C(dcgm_exporter), C(model_serving), C(cert_manager));
@@ -65,12 +63,10 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s
 
 
 def observability_stage(variables, owned=None, admin_password=None):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("observability_stage: the input is %r, give the role's variables as a mapping"
-                                 % (variables,))
+    settings = k8s_platform.filter_settings("observability_stage", variables, "observability_",
+                                            ignore=k8s_observability.PUBLISHED)
     if owned is not None and not isinstance(owned, list):
         raise AnsibleFilterError("observability_stage: owned is %r, give a list of scrape target names" % (owned,))
-    settings = k8s_platform.settings_of(variables, "observability_", ignore=k8s_observability.PUBLISHED)
     return k8s_observability.observability_stage(settings, k8s_platform.plain(owned or []),
                                                  k8s_platform.plain(admin_password))
 

@@ -22,13 +22,9 @@ description:
     there is no problem. A variable with the role's prefix that the role does not know is a problem (a misspelt name).
   - The logic lives in C(plugins/plugin_utils/k8s_platform.py); the shared syntax checks in C(plugins/plugin_utils/validate.py).
 positional: role
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: >-
-      The role's variables as a mapping of name to value, for example from the C(ansible.builtin.varnames) and
-      C(ansible.builtin.vars) lookups.
-    type: dict
-    required: true
   role:
     description: The role.
     type: str
@@ -73,9 +69,7 @@ _ROLES = {
 def platform_stage(variables, role, credentials_dir=None):
     if role not in _ROLES:
         raise AnsibleFilterError("platform_stage: role is %r, give one of %s" % (role, ", ".join(sorted(_ROLES))))
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("platform_stage: the input is %r, give the role's variables as a mapping" % (variables,))
-    settings = k8s_platform.settings_of(variables, role + "_", ignore=(role + "_k8s_stage",))
+    settings = k8s_platform.filter_settings("platform_stage", variables, role + "_", ignore=(role + "_k8s_stage",))
     if role == "cert_manager":
         return _ROLES[role](settings, credentials_dir=k8s_platform.plain(credentials_dir))
     return _ROLES[role](settings)

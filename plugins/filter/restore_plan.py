@@ -18,11 +18,9 @@ description:
   - Given the Velero Backups read from the cluster, picks the named backup (it must have completed) or the newest
     completed one of C(restore_schedule), and builds the C(velero.io/v1) Restore named O(restore_name) as data.
   - The logic lives in C(plugins/plugin_utils/restore.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   backups:
     description: The Velero Backup objects (C(resources) of C(kubernetes.core.k8s_info)); omitted - the settings only.
     type: list
@@ -49,15 +47,12 @@ _value:
     restore: {description: The Restore object (with O(backups) and no problem), type: dict}
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform, restore
 
 
 def restore_plan(variables, backups=None, restore_name=None):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("restore_plan: the input is %r, give the role's variables as a mapping" % (variables,))
-    checked = restore.restore_settings(k8s_platform.settings_of(variables, "restore_", ignore=("restore_outputs",)))
+    checked = restore.restore_settings(k8s_platform.filter_settings("restore_plan", variables, "restore_",
+                                                                    ignore=("restore_outputs",)))
     out = {"problems": list(checked["problems"]), "settings": checked["settings"], "backup": None, "restore": None}
     if backups is None or out["problems"]:
         return out

@@ -20,11 +20,9 @@ description:
     C(rook-ceph) and C(rook-ceph-cluster) Helm releases) as data from the converted values.
   - Returns every problem at once, each naming the variable (or node and disk), the value and the fix.
   - The logic lives in C(plugins/plugin_utils/k8s_storage.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   nodes:
     description: >-
       The storage nodes, each C({name, devices, device_filter, wipe_devices, allow_kernel_names, block_devices})
@@ -75,12 +73,10 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s
 
 
 def rook_ceph_stage(variables, nodes, fabric=None, wipe_confirm=None):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("rook_ceph_stage: the input is %r, give the role's variables as a mapping" % (variables,))
+    settings = k8s_platform.filter_settings("rook_ceph_stage", variables, "rook_ceph_",
+                                            ignore=k8s_storage.NODE_VARIABLES + k8s_storage.PUBLISHED)
     if not isinstance(nodes, list):
         raise AnsibleFilterError("rook_ceph_stage: nodes is %r, give a list of {name, devices, device_filter}" % (nodes,))
-    settings = k8s_platform.settings_of(variables, "rook_ceph_",
-                                        ignore=k8s_storage.NODE_VARIABLES + k8s_storage.PUBLISHED)
     return k8s_storage.rook_ceph_stage(settings, k8s_platform.plain(nodes), k8s_platform.plain(fabric),
                                        wipe_confirm=k8s_platform.plain(wipe_confirm))
 

@@ -19,11 +19,9 @@ description:
     data from the converted values.
   - Returns every problem at once, each naming the variable, the value and the fix.
   - The logic lives in C(plugins/plugin_utils/k8s_security.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   secrets:
     description: >-
       C({client_secret, cookie_secret}) written into the oauth2-proxy credentials Secret (marked secret); without
@@ -63,15 +61,12 @@ _value:
     outputs: {description: "C(namespace) and C(flows) (the flow table of this inventory) when a stage is built", type: dict}
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform, k8s_security
 
 
 def security_stage(variables, secrets=None, require_secrets=False, stack=None):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("security_stage: the input is %r, give the role's variables as a mapping" % (variables,))
-    settings = k8s_platform.settings_of(variables, "security_", ignore=k8s_security.PUBLISHED + k8s_security.TASK_ONLY)
+    settings = k8s_platform.filter_settings("security_stage", variables, "security_",
+                                            ignore=k8s_security.PUBLISHED + k8s_security.TASK_ONLY)
     stack = k8s_platform.plain(stack or {})
     return k8s_security.security_stage(settings, secrets=k8s_platform.plain(secrets) or None,
                                        require_secrets=bool(require_secrets),

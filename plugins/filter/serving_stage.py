@@ -21,11 +21,9 @@ description:
   - Returns every problem at once, each naming the variable, the value and the fix; a model the planner refuses is a
     problem naming the model and the numbers. The stage is built only when there is no problem.
   - The logic lives in C(plugins/plugin_utils/k8s_serving.py).
+extends_documentation_fragment:
+  - privateai.deepseek_dify.stage_filter
 options:
-  _input:
-    description: The role's variables as a mapping of name to value.
-    type: dict
-    required: true
   api_key:
     description: The engines' API key, written into the Secret marked secret; empty writes a placeholder (for a render
       that does not write secrets).
@@ -59,16 +57,12 @@ _value:
       type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving
 
 
 def serving_stage(variables, api_key=None):
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError("serving_stage: the input is %r, give the role's variables as a mapping" % (variables,))
-    settings = k8s_platform.settings_of(variables, "model_serving_", ignore=k8s_serving.PUBLISHED)
+    settings = k8s_platform.filter_settings("serving_stage", variables, "model_serving_", ignore=k8s_serving.PUBLISHED)
     return k8s_serving.serving_stage(settings, api_key=k8s_platform.plain(api_key) or None)
 
 

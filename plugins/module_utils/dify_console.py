@@ -749,13 +749,18 @@ def client_from(params):
                        ca_path=params["ca_path"], secrets=[params.get("admin_password")])
 
 
-def run_module(module, action, extra_problems=()):
-    """Check the options, run ``action(client)`` and exit: the result, or the failure naming the step (redacted)."""
+def run_module(module, action, extra_problems=(), login=True):
+    """What every dify_* module does around its own step: check the shared options (with the module's own problems,
+    all at once, before any call), build the client, log in as the admin unless ``login`` is false (dify_setup logs
+    in itself, after the setup), run ``action(client)`` and exit with its result plus C(version),
+    C(token_refreshes) and C(exchanges), or fail naming the step, Dify's status and code, the message redacted."""
     problems = check_connection(module.params) + list(extra_problems)
     if problems:
         module.fail_json(msg="Bad options, nothing was called: %s" % " | ".join(problems), problems=problems)
     client = client_from(module.params)
     try:
+        if login:
+            client.login(module.params["admin_email"], module.params["admin_password"])
         result = action(client)
     except DifyError as exc:
         module.fail_json(msg=client.redact(exc.message), step=exc.step, status=exc.status, code=exc.code,

@@ -110,7 +110,6 @@ def main():
                         "the model was registered under" % (params["model"],))
 
     def action(client):
-        client.login(params["admin_email"], params["admin_password"])
         return dify_console.chat_smoke(client, params["app_name"], params["query"], model=params["model"],
                                        provider=params["provider"], check_mode=module.check_mode)
 

@@ -99,7 +99,6 @@ def main():
                             "model was registered under" % (option, name, option))
 
     def action(client):
-        client.login(params["admin_email"], params["admin_password"])
         return dify_console.ensure_default_models(client, defaults, module.check_mode, provider=params["provider"])
 
     dify_console.run_module(module, action, problems)

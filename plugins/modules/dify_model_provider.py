@@ -141,7 +141,6 @@ def main():
     problems = dify_console.check_models(models)
 
     def action(client):
-        client.login(params["admin_email"], params["admin_password"])
         return dify_console.ensure_models(client, models, params["api_key"], validate=params["validate"],
                                           check_mode=module.check_mode, provider=params["provider"])
 

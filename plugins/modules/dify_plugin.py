@@ -108,7 +108,6 @@ def main():
                         % (params["task_timeout"],))
 
     def action(client):
-        client.login(params["admin_email"], params["admin_password"])
         result = dify_console.ensure_plugin(client, params["package"], params["task_timeout"], module.check_mode)
         result["plugin_version"] = result.pop("version")
         return result

@@ -133,7 +133,7 @@ def main():
         return dify_console.ensure_setup(client, params["admin_email"], name, params["admin_password"],
                                          init_password=init_password, check_mode=module.check_mode)
 
-    dify_console.run_module(module, action, problems)
+    dify_console.run_module(module, action, problems, login=False)  # ensure_setup logs in after the setup
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ PG_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 OBC_CREDENTIAL_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 DB_SECRET_SUFFIX = "-db-app"
+# The port of the chart's nginx front Service (values service.port, left at the chart's default).
+CHART_SERVICE_PORT = 80
 PUBLISHED = ("dify_k8s_stage", "dify_outputs")
 
 
@@ -107,12 +109,7 @@ def _image(reader, name, value, registry):
     reader.add(problems)
     if problems:
         return None
-    if registry:
-        first, _slash, rest = value.partition("/")
-        if rest and ("." in first or ":" in first or first == "localhost"):
-            value = rest
-        value = "%s/%s" % (registry, value)
-    return value
+    return kp.mirror_image(value, registry)
 
 
 def _split(reference):
@@ -197,14 +194,16 @@ S3_REQUIRED = {"endpoint": "give the S3 endpoint URL, such as https://s3.example
 
 def _read(reader, registry):
     s = {}
-    s["host"] = reader.read("dify_host", v.to_str)
-    if s["host"] is not None and (not kp.DNS_NAME_RE.match(s["host"]) or s["host"].startswith("*.")
-                                  or "." not in s["host"] or len(s["host"]) > 253):
-        reader.add(["dify_host is %s: give the DNS name users open Dify at, such as dify.example.internal (lower-case "
-                    "letters, digits, '-' and '.', no scheme, no path)" % v.describe(s["host"])])
+    s["host"] = reader.read("dify_host", v.to_str, check=check_host)
     s["ingress_class"] = reader.read("dify_ingress_class_name", v.to_str, check=v.check_dns_subdomain)
     s["issuer"] = reader.read("dify_tls_cluster_issuer", v.to_str, check=v.check_dns_subdomain)
     s["tls_secret"] = reader.read("dify_tls_secret_name", v.to_str, check=v.check_dns_subdomain)
+    s["console_auth"] = reader.read("dify_console_auth_enabled", v.to_bool)
+    s["console_auth_url"] = reader.read("dify_console_auth_url", v.to_str)
+    if s["console_auth"] and s["console_auth_url"] is not None:
+        _check_url(reader, "dify_console_auth_url", s["console_auth_url"])
+    s["console_auth_annotations"] = reader.read("dify_console_auth_annotations", v.to_dict,
+                                                check=check_auth_annotations)
     s["admin_email"] = reader.read("dify_admin_email", v.to_str)
     if s["admin_email"] is not None:
         _email(reader, "dify_admin_email", s["admin_email"])
@@ -426,6 +425,124 @@ def _read(reader, registry):
     return s
 
 
+def check_host(name, value):
+    """The DNS name users open Dify at (the Ingress host, the URLs, oauth2-proxy's cookie domain)."""
+    if not isinstance(value, str) or not kp.DNS_NAME_RE.match(value) or value.startswith("*.") or "." not in value \
+            or len(value) > 253:
+        return ["%s is %s: give the DNS name users open Dify at, such as dify.example.internal (lower-case letters, "
+                "digits, '-' and '.', no scheme, no path)" % (name, v.describe(value))]
+    return []
+
+
+# ------------------------------------------------------------------------- the console front (oauth2-proxy)
+
+# Every route of Dify 1.14.2's nginx front (the chart's config.tpl, "dify.nginx.config.default": the location blocks in
+# front of api, web and the plugin daemon), decided one by one: (Ingress path, behind oauth2-proxy, where that nginx
+# sends it, why). Browser paths go through the site's IdP; paths that carry their own credential (an app's API key,
+# a signed URL, a plugin endpoint's or MCP server's key) or that other systems call stay without it, since neither
+# a script nor a webhook sender can do a browser login. An Ingress path is a Prefix by path elements (/api does not
+# match /apis, which falls to / and stays behind oauth2-proxy).
+CONSOLE_ROUTES = (
+    ("/", True, "web", "the console and the published web apps' pages (Next.js), and every path no row names"),
+    ("/console/api", True, "api", "the console's API, called by the console pages in the browser"),
+    ("/api", True, "api", "the published web apps' API, called by their pages in the browser"),
+    ("/explore", True, "web", "the explore pages of the console"),
+    ("/marketplace", True, "marketplace", "the marketplace proxy (only with dify_marketplace_enabled; else web)"),
+    ("/v1", False, "api", "the service API: machine clients with an app's API key (Dify checks the key)"),
+    ("/files", False, "api", "signed file URLs (timestamp, nonce, signature), fetched by models, plugins and clients"),
+    ("/e/", False, "plugin_daemon", "plugin endpoints, called by other systems (the plugin checks its own key)"),
+    ("/mcp", False, "api", "Dify's MCP server, called by MCP clients with the app's server code"),
+    ("/triggers", False, "api", "webhook and plugin triggers, called by other systems"),
+)
+# What the annotation values of dify_console_auth_annotations may name; replaced when the Ingress is built.
+AUTH_PLACEHOLDERS = {"auth_url": "dify_console_auth_url", "host": "dify_host"}
+AUTH_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def check_auth_annotations(name, value):
+    """The annotations that put an Ingress behind oauth2-proxy: annotation keys, one-line text values, only the
+    placeholders {auth_url} and {host}, and not empty (an empty map would leave the console ungated)."""
+    if not value:
+        return ["%s is empty: give the ingress controller's external-auth annotations (the role's defaults hold "
+                "ingress-nginx's: auth-url, auth-signin, auth-response-headers)" % name]
+    problems = []
+    for key in sorted(value):
+        problems += v.check_label_key("%s key" % name, key)
+        text = value[key]
+        if not isinstance(text, str) or not text or v.one_line(text):
+            problems.append("%s['%s'] is %s: give the annotation's value as text on one line"
+                            % (name, key, v.describe(text)))
+            continue
+        unknown = sorted(set(AUTH_PLACEHOLDER_RE.findall(text)) - set(AUTH_PLACEHOLDERS))
+        if unknown:
+            problems.append("%s['%s'] is '%s': it names {%s}; the placeholders are {auth_url} and {host}"
+                            % (name, key, text, "}, {".join(unknown)))
+    return problems
+
+
+def auth_annotations(annotations, auth_url, host):
+    """dify_console_auth_annotations with {auth_url} and {host} filled in."""
+    out = {}
+    for key, text in annotations.items():
+        out[key] = text.replace("{auth_url}", auth_url).replace("{host}", host)
+    return out
+
+
+def ingress_annotations(s):
+    """What every Ingress of the Dify host carries (the chart's and ours): body size and timeouts."""
+    return {"nginx.ingress.kubernetes.io/proxy-body-size": "%dm" % s["max_package_mb"],
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+            "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600"}
+
+
+def ingress(name, namespace, host, paths, service, port, ingress_class, tls_secret, annotations, description):
+    """An Ingress of ``host`` sending each of ``paths`` (Prefix) to ``service``:``port``, TLS from ``tls_secret``."""
+    rules = [{"path": path, "pathType": "Prefix",
+              "backend": {"service": {"name": service, "port": {"number": port}}}} for path in paths]
+    return {"phase": "post", "description": description,
+            "definition": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                           "metadata": {"name": name, "namespace": namespace, "labels": dict(kp.LABELS),
+                                        "annotations": dict(annotations)},
+                           "spec": {"ingressClassName": ingress_class,
+                                    "tls": [{"hosts": [host], "secretName": tls_secret}],
+                                    "rules": [{"host": host, "http": {"paths": rules}}]}}}
+
+
+def console_ingresses(common, s, n):
+    """The Ingresses of the Dify host when the console is behind oauth2-proxy: the browser paths of CONSOLE_ROUTES
+    with the external-auth annotations, the machine paths without; both to the chart's nginx front (Service
+    <fullname>:80), with the chart Ingress' host, TLS Secret, body size and timeouts. The cert-manager annotation is
+    on the browser Ingress only: one Certificate owns the TLS Secret that both name."""
+    base = ingress_annotations(s)
+    browser = dict(base, **auth_annotations(s["console_auth_annotations"], s["console_auth_url"], s["host"]))
+    browser["cert-manager.io/cluster-issuer"] = s["issuer"]
+    namespace = common["namespace"]
+    gated = [path for path, behind, _backend, _why in CONSOLE_ROUTES if behind]
+    machine = [path for path, behind, _backend, _why in CONSOLE_ROUTES if not behind]
+    return [ingress("%s-console" % n.full, namespace, s["host"], gated, n.full, CHART_SERVICE_PORT, s["ingress_class"],
+                    s["tls_secret"], browser, "Dify's browser paths, behind oauth2-proxy (the site's IdP)"),
+            ingress("%s-machine" % n.full, namespace, s["host"], machine, n.full, CHART_SERVICE_PORT,
+                    s["ingress_class"], s["tls_secret"], base,
+                    "Dify's machine paths (API keys, signed URLs, plugin endpoints, MCP, triggers), without oauth2-proxy")]
+
+
+def check_console_front(reader, s, security):
+    """The front needs the security stage's identity (oauth2-proxy runs only with an OIDC issuer)."""
+    if not s.get("console_auth"):
+        return
+    sec = v.Reader(dict(security or {}))
+    sec_enabled = sec.read("security_enabled", v.to_bool) if "security_enabled" in sec.settings else True
+    issuer = sec.read("security_oidc_issuer_url", v.to_str) if "security_oidc_issuer_url" in sec.settings else ""
+    reader.add(sec.problems)
+    if sec_enabled is False:
+        reader.add(["dify_console_auth_enabled is true but security_enabled is false: oauth2-proxy comes with the "
+                    "security stage; set security_enabled: true with security_oidc_issuer_url, or "
+                    "dify_console_auth_enabled: false"])
+    elif sec_enabled and not issuer:
+        reader.add(["dify_console_auth_enabled is true but security_oidc_issuer_url is empty: oauth2-proxy runs only "
+                    "with the site's OIDC issuer; set security_oidc_issuer_url, or dify_console_auth_enabled: false"])
+
+
 def _check_values_extra(reader, warnings, common, role, chart):
     """Helm ignores a values key its chart does not know without a word: every key of the extra values is checked
     against the chart archive when one is given; without one a warning says it is not checked."""
@@ -445,8 +562,10 @@ def _check_values_extra(reader, warnings, common, role, chart):
                         "%s %s archive (helm pull) to check every key here" % (role, role, chart, common["chart_version"]))
 
 
-def dify_stage(settings, secrets=None):
-    """Checks and builds the dify stage; ``secrets``: {name: value} of SECRET_NAMES, or None for placeholders."""
+def dify_stage(settings, secrets=None, security=None):
+    """Checks and builds the dify stage; ``secrets``: {name: value} of SECRET_NAMES, or None for placeholders;
+    ``security``: the inventory's security_enabled and security_oidc_issuer_url (the dify stage runs before the
+    security stage: dify_console_auth_enabled is checked against them, not against the security stage's outputs)."""
     settings = dict(settings)
     upstream = settings.get("dify_image_registry") == ""
     if upstream:
@@ -458,12 +577,18 @@ def dify_stage(settings, secrets=None):
     if not common["enabled"]:
         return kp._result(reader, common, None, "dify")
     s = _read(reader, common["image_registry"] if not reader.problems else "")
+    check_console_front(reader, s, security)
     warnings = []
     _check_values_extra(reader, warnings, common, "dify", "dify")
     if s["postgres_mode"] == "cnpg" and s["postgres_instances"] == 1:
         warnings.append("dify_postgres_instances is 1: no standby; a lost node stops Dify until it is back (3 is safe)")
     if s["backup"] == "none" and s["postgres_mode"] == "cnpg":
         warnings.append("dify_postgres_backup is none: the Dify database has no continuous backup")
+    if s["console_auth"]:
+        warnings.append("dify_console_auth_enabled is true: Dify's console API (/console/api) is behind oauth2-proxy, "
+                        "and the bootstrap (dify_bootstrap) logs into it from the control node without an IdP "
+                        "session; give dify_bootstrap_console_url an address of Dify's nginx front that oauth2-proxy "
+                        "does not gate (docs/dify.md, 'Console behind oauth2-proxy'), or the bootstrap stops there")
     if s["verify_signature"] is False:
         warnings.append("dify_plugin_force_verifying_signature is false: the plugin daemon installs unsigned packages "
                         "(needed for repackaged offline plugins); install only packages you trust")
@@ -492,7 +617,7 @@ def outputs(common, s):
             "admin_email": s["admin_email"], "admin_name": s["admin_name"],
             "credentials_dir": directory, "credentials_file": directory + "/admin-password",
             "admin_password_file": directory + "/admin-password", "init_password_file": directory + "/init-password",
-            "plugin_packages": list(s["plugin_packages"])}
+            "plugin_packages": list(s["plugin_packages"]), "console_auth": bool(s["console_auth"])}
 
 
 def credential_files(credentials_dir):
@@ -701,13 +826,13 @@ def _values(common, s, n):
                        "secretKey": placeholder, "bucketName": {"api": bucket, "pluginDaemon": bucket},
                        "useIAM": False, "region": region},
         "ingress": {"enabled": True, "className": s["ingress_class"],
-                    "annotations": {"cert-manager.io/cluster-issuer": s["issuer"],
-                                    "nginx.ingress.kubernetes.io/proxy-body-size": body,
-                                    "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
-                                    "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600"},
+                    "annotations": dict(ingress_annotations(s), **{"cert-manager.io/cluster-issuer": s["issuer"]}),
                     "hosts": [{"host": s["host"], "paths": [{"path": "/", "pathType": "Prefix"}]}],
                     "tls": [{"secretName": s["tls_secret"], "hosts": [s["host"]]}]},
     }
+    if s["console_auth"]:
+        # Our own Ingresses (console_ingresses) take the host: one Ingress cannot gate some paths and not others.
+        values["ingress"] = {"enabled": False}
     if tolerations:
         values["tolerations"] = copy.deepcopy(tolerations)
     # No Dify component talks to the Kubernetes API: each its own ServiceAccount, without a token
@@ -898,4 +1023,6 @@ def _build(common, s, secrets):
         if replicas >= 2:
             manifests.append(_pdb(namespace, "%s-%s" % (n.full, component), dict(chart_selector, component=component)))
     release = kp._release(common, "dify", _values(common, s, n))
+    if s["console_auth"]:
+        manifests += console_ingresses(common, s, n)
     return {"name": "dify", "releases": [release], "manifests": manifests}

@@ -16,7 +16,12 @@ is no problem:
 - the PrometheusRule of the alerts (``alert_groups(s)``), each with a runbook annotation pointing at
   docs/operations.md, thresholds from the variables;
 - the Grafana dashboards (GPU fleet, serving, Ceph, Dify) as ConfigMaps for Grafana's sidecar
-  (plugins/plugin_utils/k8s_dashboards.py).
+  (plugins/plugin_utils/k8s_dashboards.py);
+- with ``observability_profiling_enabled``, continuous profiling: the Pyroscope Helm release (grafana/pyroscope chart,
+  pinned, mirror-overridable; single binary, retention and storage on the block StorageClass) with its Grafana Alloy
+  agent as a privileged DaemonSet in the host PID namespace (eBPF CPU profiles of the model servers' Python
+  processes, ``pyroscope.ebpf``; pprof scraping of pods annotated ``profiles.grafana.com/<type>.scrape``), and a
+  Pyroscope datasource in Grafana (``profiling_values``, ``alloy_config``).
 
 Receivers never carry a secret in the values: passwords, webhook URLs and API secrets are files of Secrets the site
 creates in the monitoring namespace (``observability_alertmanager_secrets``, mounted by the Alertmanager at
@@ -29,6 +34,7 @@ __metaclass__ = type
 
 import base64
 import copy
+import os
 import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dashboards
@@ -59,6 +65,21 @@ APPLICATION_XIDS = (13, 31, 43, 45, 68)
 RUNBOOK = "docs/operations.md"
 GROUP_BY = ["alertname", "node"]
 DASHBOARD_LABEL = "grafana_dashboard"
+
+# Continuous profiling: the grafana/pyroscope chart (single binary) and its Grafana Alloy subchart as the agent.
+PROFILING_CHART = "pyroscope"
+PROFILING_PORT = 4040
+PROFILING_DATASOURCE = {"name": "Pyroscope", "type": "grafana-pyroscope-datasource", "uid": "pyroscope"}
+# The registries the chart pulls from with observability_profiling_image_registry empty: Pyroscope and Alloy from
+# Docker Hub's grafana organisation, Alloy's config reloader from quay.io.
+PROFILING_UPSTREAM = {"pyroscope": "docker.io", "alloy": "docker.io", "config_reloader": "quay.io"}
+PROFILING_RESOURCE_KEYS = ("requests", "limits")
+PROFILING_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+# The pprof annotations the agent follows (profiles.grafana.com/<kind>.scrape) and the profile each one turns on;
+# every profile of pyroscope.scrape's profiling_config is set explicitly (one per scrape).
+PPROF_KINDS = {"cpu": "process_cpu", "memory": "memory", "goroutine": "goroutine"}
+PPROF_PROFILES = ("process_cpu", "memory", "goroutine", "block", "mutex", "fgprof", "godeltaprof_memory",
+                  "godeltaprof_mutex", "godeltaprof_block")
 
 
 def _prom_duration(reader, name):
@@ -230,7 +251,276 @@ def read_settings(reader):
     s["group_wait"] = _prom_duration(reader, "observability_alert_group_wait")
     s["repeat_interval"] = _prom_duration(reader, "observability_alert_repeat_interval")
     s["dashboards"] = reader.read("observability_dashboards", v.to_bool)
+    s["profiling"] = read_profiling(reader, s["serving_namespace"])
     return s
+
+
+# ---------------------------------------------------------------------------------------------- the profiling
+
+
+def _resources(reader, name):
+    """A container's {requests, limits} of cpu, memory, ephemeral-storage, every quantity checked."""
+    value = reader.read(name, v.to_dict)
+    if value is None:
+        return None
+    problems = v.unknown_keys(name, value, PROFILING_RESOURCE_KEYS)
+    if not isinstance(value.get("requests"), dict) or not value.get("requests"):
+        problems.append("%s.requests is %s: give {cpu, memory} (the scheduler places the pod by them)"
+                        % (name, v.describe(value.get("requests"))))
+    out = {}
+    for part in PROFILING_RESOURCE_KEYS:
+        items = value.get(part)
+        if items is None:
+            continue
+        if not isinstance(items, dict):
+            problems.append("%s.%s is %s: give a mapping of cpu, memory" % (name, part, v.describe(items)))
+            continue
+        out[part] = {}
+        for resource, quantity in sorted(items.items(), key=lambda item: str(item[0])):
+            where = "%s.%s.%s" % (name, part, resource)
+            if resource not in PROFILING_RESOURCES:
+                known = ", ".join(PROFILING_RESOURCES)
+                problems.append("%s.%s: unknown resource %s (known: %s)" % (name, part, v.describe(resource), known))
+                continue
+            if isinstance(quantity, (int, float)) and not isinstance(quantity, bool):
+                quantity = str(quantity)
+            found = v.check_quantity(where, quantity)
+            problems += found
+            if not found:
+                out[part][resource] = quantity
+    reader.add(problems)
+    return None if problems else out
+
+
+def read_profiling(reader, serving_namespace):
+    """The continuous profiling settings, converted and checked (also while profiling is off: a bad value waiting in
+    the inventory is reported before the day it is turned on)."""
+    p = {"enabled": reader.read("observability_profiling_enabled", v.to_bool)}
+    p["release_name"] = reader.read("observability_profiling_release_name", v.to_str)
+    if p["release_name"] is not None:
+        if len(p["release_name"]) > 53:
+            reader.add(["observability_profiling_release_name is '%s': Helm release names are 53 characters at most"
+                        % p["release_name"]])
+        else:
+            reader.add(v.check_dns_label("observability_profiling_release_name", p["release_name"]))
+    p["chart_version"] = reader.read("observability_profiling_chart_version", v.to_str)
+    if p["chart_version"] is not None and not v.TAG_RE.match(p["chart_version"]):
+        reader.add(["observability_profiling_chart_version is '%s': give the exact chart version, such as 2.2.1"
+                    % p["chart_version"]])
+    p["chart_repo_url"] = reader.read("observability_profiling_chart_repo_url", v.to_str)
+    if p["chart_repo_url"] is not None and not p["chart_repo_url"].startswith(("https://", "http://", "oci://")):
+        reader.add(["observability_profiling_chart_repo_url is '%s': give an https:// chart repository (such as "
+                    "https://grafana.github.io/helm-charts) or an oci:// registry path" % p["chart_repo_url"]])
+    p["chart_archive"] = reader.read("observability_profiling_chart_archive", v.to_str)
+    if p["chart_archive"]:
+        p["chart_archive"] = os.path.expanduser(p["chart_archive"])
+        if not os.path.isfile(p["chart_archive"]):
+            reader.add(["observability_profiling_chart_archive is '%s': no such file on the control node (helm pull "
+                        "the pinned pyroscope chart there, or leave it empty to use "
+                        "observability_profiling_chart_repo_url)" % p["chart_archive"]])
+    p["image_registry"] = reader.read("observability_profiling_image_registry", v.to_str)
+    if p["image_registry"]:
+        reader.add(v.check_registry("observability_profiling_image_registry", p["image_registry"]))
+        p["image_registry"] = p["image_registry"].rstrip("/")
+    p["retention"] = _prom_duration(reader, "observability_profiling_retention")
+    if p["retention"] is not None and int(re.match(r"^[0-9]+", p["retention"]).group(0)) == 0:
+        reader.add(["observability_profiling_retention is '%s': give a duration above zero such as 7d (Pyroscope "
+                    "reads 0 as keep forever, and the volume fills)" % p["retention"]])
+        p["retention"] = None
+    p["storage_size"] = reader.read("observability_profiling_storage_size", v.to_str, check=v.check_quantity)
+    p["resources"] = _resources(reader, "observability_profiling_resources")
+    p["agent_resources"] = _resources(reader, "observability_profiling_agent_resources")
+    namespaces = reader.read("observability_profiling_ebpf_namespaces", v.to_list)
+    p["ebpf_namespaces"] = []
+    for index, name in enumerate(namespaces or []):
+        found = v.check_dns_label("observability_profiling_ebpf_namespaces[%d]" % index, name)
+        reader.add(found)
+        if not found and name not in p["ebpf_namespaces"]:
+            p["ebpf_namespaces"].append(name)
+    if namespaces == [] and serving_namespace:
+        p["ebpf_namespaces"] = [serving_namespace]
+    p["sample_rate"] = reader.read("observability_profiling_ebpf_sample_rate", v.to_int)
+    if p["sample_rate"] is not None and not 1 <= p["sample_rate"] <= 1000:
+        reader.add(["observability_profiling_ebpf_sample_rate is %d: give the samples per second per CPU, 1 to 1000 "
+                    "(19, the agent's default)" % p["sample_rate"]])
+    p["values_extra"] = reader.read("observability_profiling_values_extra", v.to_dict)
+    return p
+
+
+def profiling_url(release_name, namespace):
+    """Where Pyroscope answers (its Service is named after the release: the values set fullnameOverride)."""
+    return "http://%s.%s.svc:%d" % (release_name, namespace, PROFILING_PORT)
+
+
+def _alloy_string(value):
+    """A string literal of Alloy's configuration syntax (the values are checked names; escaped all the same)."""
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def alloy_config(p, write_url):
+    """The agent's configuration (Alloy syntax), one instance per node: eBPF CPU profiles of the containers of the
+    pods of ``ebpf_namespaces`` on its node, pprof profiles of the pods on its node that ask for it through the
+    ``profiles.grafana.com/<type>.scrape`` annotations (Go services: the operators, Pyroscope itself), both sent to
+    Pyroscope. Written from Alloy's component reference (discovery.kubernetes, discovery.relabel, pyroscope.ebpf,
+    pyroscope.scrape, pyroscope.write); no Alloy build checks it here. The alloy subchart passes it through Helm's
+    tpl: it holds no "{{" (the namespaces are DNS labels)."""
+    namespaces = "|".join(re.escape(n) for n in p["ebpf_namespaces"])
+    lines = [
+        "// Rendered by privateai.deepseek_dify (stage observability): the profiling agent, one per node.",
+        "// Change the inventory (observability_profiling_*) and render again.",
+        "",
+        "discovery.kubernetes \"local_pods\" {",
+        "  role = \"pod\"",
+        "  selectors {",
+        "    role  = \"pod\"",
+        "    field = \"spec.nodeName=\" + sys.env(\"HOSTNAME\")",
+        "  }",
+        "}",
+        "",
+        "// eBPF: the processes of the model servers' containers (vLLM, SGLang: Python) on this node.",
+        "discovery.relabel \"ebpf\" {",
+        "  targets = discovery.kubernetes.local_pods.targets",
+        "  rule {",
+        "    source_labels = [\"__meta_kubernetes_namespace\"]",
+        "    regex         = %s" % _alloy_string(namespaces),
+        "    action        = \"keep\"",
+        "  }",
+        "  rule {",
+        "    source_labels = [\"__meta_kubernetes_pod_phase\"]",
+        "    regex         = \"Pending|Succeeded|Failed|Completed\"",
+        "    action        = \"drop\"",
+        "  }",
+    ]
+    common_rules = [
+        ("__meta_kubernetes_namespace", "namespace"),
+        ("__meta_kubernetes_pod_name", "pod"),
+        ("__meta_kubernetes_pod_node_name", "node"),
+        ("__meta_kubernetes_pod_container_name", "container"),
+    ]
+    for source, target in common_rules:
+        lines += ["  rule {", "    source_labels = [%s]" % _alloy_string(source),
+                  "    target_label  = %s" % _alloy_string(target), "  }"]
+    lines += [
+        "  rule {",
+        "    source_labels = [\"__meta_kubernetes_namespace\", \"__meta_kubernetes_pod_container_name\"]",
+        "    separator     = \"/\"",
+        "    target_label  = \"service_name\"",
+        "  }",
+        "}",
+        "",
+        "pyroscope.ebpf \"model_servers\" {",
+        "  targets     = discovery.relabel.ebpf.output",
+        "  forward_to  = [pyroscope.write.pyroscope.receiver]",
+        "  sample_rate = %d" % p["sample_rate"],
+        "}",
+        "",
+        "// pprof: pods on this node annotated profiles.grafana.com/<cpu|memory|goroutine>.scrape: \"true\" and",
+        "// profiles.grafana.com/<type>.port_name (Go services).",
+    ]
+    for kind in sorted(PPROF_KINDS):
+        annotation = "__meta_kubernetes_pod_annotation_profiles_grafana_com_%s" % kind
+        lines += [
+            "discovery.relabel \"pprof_%s\" {" % kind,
+            "  targets = discovery.kubernetes.local_pods.targets",
+            "  rule {",
+            "    source_labels = [%s]" % _alloy_string(annotation + "_scrape"),
+            "    regex         = \"true\"",
+            "    action        = \"keep\"",
+            "  }",
+            # The container port the annotation names (profiles.grafana.com/<type>.port_name).
+            "  rule {",
+            "    source_labels = [\"__meta_kubernetes_pod_container_port_name\"]",
+            "    target_label  = %s" % _alloy_string(annotation + "_port_name"),
+            "    action        = \"keepequal\"",
+            "  }",
+            "  rule {",
+            "    source_labels = [\"__meta_kubernetes_pod_phase\"]",
+            "    regex         = \"Pending|Succeeded|Failed|Completed\"",
+            "    action        = \"drop\"",
+            "  }",
+        ]
+        for source, target in common_rules:
+            lines += ["  rule {", "    source_labels = [%s]" % _alloy_string(source),
+                      "    target_label  = %s" % _alloy_string(target), "  }"]
+        lines += [
+            "  rule {",
+            "    source_labels = [\"__meta_kubernetes_namespace\", \"__meta_kubernetes_pod_container_name\"]",
+            "    separator     = \"/\"",
+            "    target_label  = \"service_name\"",
+            "  }",
+            "}",
+            "",
+            "pyroscope.scrape \"pprof_%s\" {" % kind,
+            "  targets    = discovery.relabel.pprof_%s.output" % kind,
+            "  forward_to = [pyroscope.write.pyroscope.receiver]",
+            "  profiling_config {",
+        ]
+        for other in PPROF_PROFILES:
+            lines.append("    profile.%s {" % other)
+            lines.append("      enabled = %s" % ("true" if other == PPROF_KINDS[kind] else "false"))
+            lines.append("    }")
+        lines += ["  }", "}", ""]
+    lines += [
+        "pyroscope.write \"pyroscope\" {",
+        "  endpoint {",
+        "    url = %s" % _alloy_string(write_url),
+        "  }",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def profiling_values(common, s):
+    """The pyroscope chart's values: one Pyroscope (single binary, v2 storage on the block class, retention), the
+    Alloy subchart as a privileged DaemonSet in the host PID namespace on every node (eBPF needs both), mirror and
+    pull secrets for the three images."""
+    p = s["profiling"]
+    registry = p["image_registry"]
+    tolerations = kp._with_control_plane([], common["tolerate_control_plane"])
+    pyroscope = {"fullnameOverride": p["release_name"],
+                 "image": {"registry": registry or PROFILING_UPSTREAM["pyroscope"]},
+                 "extraArgs": {"log.level": "info", "retention-period": p["retention"]},
+                 "resources": copy.deepcopy(p["resources"])}
+    if s["storage_class"] != "":
+        pyroscope["persistence"] = {"enabled": True, "storageClassName": s["storage_class"], "size": p["storage_size"],
+                                    "accessModes": ["ReadWriteOnce"]}
+    else:
+        pyroscope["persistence"] = {"enabled": False}
+    if tolerations:
+        pyroscope["tolerations"] = copy.deepcopy(tolerations)
+    if common["image_pull_secrets"]:
+        pyroscope["imagePullSecrets"] = [{"name": name} for name in common["image_pull_secrets"]]
+    write_url = profiling_url(p["release_name"], common["namespace"])
+    alloy = {"enabled": True,
+             # One agent per node, every node (the GPU nodes' taints included): eBPF sees only its own host.
+             "controller": {"type": "daemonset", "hostPID": True, "tolerations": [{"operator": "Exists"}]},
+             "alloy": {"configMap": {"create": True, "content": alloy_config(p, write_url)},
+                       "clustering": {"enabled": False},
+                       # eBPF: root in the host PID namespace, privileged (docs/operations.md: what it may do).
+                       "securityContext": {"privileged": True, "runAsUser": 0, "runAsGroup": 0},
+                       "resources": copy.deepcopy(p["agent_resources"])},
+             "image": {"registry": registry or PROFILING_UPSTREAM["alloy"]},
+             "configReloader": {"image": {"registry": registry or PROFILING_UPSTREAM["config_reloader"]}}}
+    values = {"pyroscope": pyroscope, "alloy": alloy, "agent": {"enabled": False}, "minio": {"enabled": False},
+              "serviceMonitor": {"enabled": True}}
+    if registry or common["image_pull_secrets"]:
+        image = {}
+        if registry:
+            image["registry"] = registry
+        if common["image_pull_secrets"]:
+            image["pullSecrets"] = [{"name": name} for name in common["image_pull_secrets"]]
+        values["global"] = {"image": image}
+        if registry:
+            values["global"]["imageRegistry"] = registry
+    return values
+
+
+def profiling_release(common, s):
+    p = s["profiling"]
+    release_common = dict(common, release_name=p["release_name"], chart_version=p["chart_version"],
+                          chart_repo_url=p["chart_repo_url"], chart_archive=p["chart_archive"],
+                          values_extra=p["values_extra"])
+    return kp._release(release_common, PROFILING_CHART, profiling_values(common, s))
 
 
 def observability_stage(settings, owned=None, admin_password=None):
@@ -255,6 +545,13 @@ def observability_stage(settings, owned=None, admin_password=None):
         warnings.append("observability_storage_class is empty (no storage stage output): Prometheus, Alertmanager and "
                         "Grafana keep their data on the node (emptyDir) and lose it when a pod moves; run the storage "
                         "stage first or name a StorageClass")
+    if s["profiling"]["enabled"]:
+        warnings.append("observability_profiling_enabled: the profiling agent (Grafana Alloy) runs privileged in the "
+                        "host PID namespace on every node of the cluster (eBPF needs it); the %s namespace keeps Pod "
+                        "Security enforce=privileged for it" % common["namespace"])
+        if s["storage_class"] == "":
+            warnings.append("observability_storage_class is empty: Pyroscope keeps its profiles on the node "
+                            "(emptyDir) and loses them when its pod moves")
     if not s["receivers"] and not reader.problems:
         warnings.append("observability_alert_receivers is empty: alerts show in Alertmanager and Grafana but nobody is "
                         "told (give an e-mail, webhook or WeChat Work receiver)")
@@ -271,6 +568,8 @@ def observability_stage(settings, owned=None, admin_password=None):
                              "alertmanager_url": "http://%s-alertmanager.%s.svc:9093" % (release, namespace),
                              "prometheus_url": "http://%s-prometheus.%s.svc:9090" % (release, namespace),
                              "grafana_url": "http://%s-grafana.%s.svc:80" % (release, namespace)}
+        if s["profiling"]["enabled"]:
+            result["outputs"]["profiling_url"] = profiling_url(s["profiling"]["release_name"], namespace)
     return result
 
 
@@ -326,6 +625,10 @@ def _values(common, s):
                                   "size": s["grafana_storage_size"]}
     if s["secrets"]:
         alertmanager_spec["secrets"] = list(s["secrets"])
+    if s["profiling"]["enabled"]:
+        # Grafana's sidecar provisions it with the Prometheus datasource (the chart's grafana.additionalDataSources).
+        grafana["additionalDataSources"] = [dict(PROFILING_DATASOURCE, access="proxy", editable=False,
+                                                 url=profiling_url(s["profiling"]["release_name"], common["namespace"]))]
     if tolerations:
         prometheus_spec["tolerations"] = copy.deepcopy(tolerations)
         alertmanager_spec["tolerations"] = copy.deepcopy(tolerations)
@@ -523,7 +826,9 @@ def _build(common, s, owned, admin_password):
     namespace = common["namespace"]
     password = admin_password if admin_password else "not-rendered"
     manifests = [kp._namespace(namespace, dict(kp.LABELS, **{"pod-security.kubernetes.io/enforce": "privileged"}),
-                               "Prometheus, Alertmanager, Grafana; node-exporter runs on the host network"),
+                               "Prometheus, Alertmanager, Grafana; node-exporter runs on the host network%s"
+                               % ("; the profiling agent runs privileged in the host PID namespace (eBPF)"
+                                  if s["profiling"]["enabled"] else "")),
                  {"secret": True, "phase": "pre",
                   "description": "Grafana's admin login (password generated once into privateai_credentials_dir)",
                   "definition": {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
@@ -541,5 +846,7 @@ def _build(common, s, owned, admin_password):
         manifests += k8s_dashboards.config_maps(namespace, kp.LABELS, {"serving": s["serving_namespace"],
                                                                        "ceph": s["ceph_namespace"],
                                                                        "dify": s["dify_namespace"]})
-    return {"name": "observability", "releases": [kp._release(common, "kube-prometheus-stack", _values(common, s))],
-            "manifests": manifests}
+    releases = [kp._release(common, "kube-prometheus-stack", _values(common, s))]
+    if s["profiling"]["enabled"]:
+        releases.append(profiling_release(common, s))
+    return {"name": "observability", "releases": releases, "manifests": manifests}

@@ -24,6 +24,8 @@ import re
 
 import yaml
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_service_accounts as ksa
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
@@ -43,7 +45,8 @@ DNS_NAME_RE = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 # Values keys the charts read although their values.yaml does not declare them (the template that reads each is
 # named in tests/k8s/values-allowlist.yml, which tests/k8s keeps honest).
 UNDECLARED_VALUES = {
-    "gpu-operator": ("hostPaths.kubeletRootDir", "dcgmExporter.imagePullSecrets", "dcgm.imagePullSecrets"),
+    "gpu-operator": ("hostPaths.kubeletRootDir", "dcgmExporter.imagePullSecrets", "dcgm.imagePullSecrets",
+                     "dcgmExporter.config"),
     "network-operator": (),
     "cert-manager": (),
 }
@@ -407,6 +410,78 @@ GPU_PULL_SECRET_COMPONENTS = tuple(sorted(set(GPU_IMAGE_PATHS) | set(["vgpuManag
 NFD_DEFAULT_REPOSITORY = "registry.k8s.io/nfd/node-feature-discovery"
 
 
+# The fields dcgm-exporter publishes when no metrics CSV is given (its etc/default-counters.csv of the image the
+# chart pins, 4.x: the lines that are not commented out), as (field, Prometheus type, help). The exporter's
+# ConfigMap of this stage starts with these, so pointing the exporter at it loses none of its defaults; the ECC
+# and NVLink error counters the monitoring stage's alerts read are commented out there and come from
+# gpu_operator_dcgm_exporter_metrics_extra.
+DCGM_DEFAULT_METRICS = (
+    ("DCGM_FI_DEV_SM_CLOCK", "gauge", "SM clock (MHz)."),
+    ("DCGM_FI_DEV_MEM_CLOCK", "gauge", "Memory clock (MHz)."),
+    ("DCGM_FI_DEV_MEMORY_TEMP", "gauge", "Memory temperature (C)."),
+    ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (C)."),
+    ("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (W)."),
+    ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "Energy used since boot (mJ)."),
+    ("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "counter", "PCIe bytes transmitted (KB)."),
+    ("DCGM_FI_DEV_PCIE_RX_THROUGHPUT", "counter", "PCIe bytes received (KB)."),
+    ("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "counter", "PCIe retries."),
+    ("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilisation (%)."),
+    ("DCGM_FI_DEV_MEM_COPY_UTIL", "gauge", "Memory copy utilisation (%)."),
+    ("DCGM_FI_DEV_ENC_UTIL", "gauge", "Encoder utilisation (%)."),
+    ("DCGM_FI_DEV_DEC_UTIL", "gauge", "Decoder utilisation (%)."),
+    ("DCGM_FI_DEV_XID_ERRORS", "gauge", "Last XID error seen."),
+    ("DCGM_FI_DEV_FB_FREE", "gauge", "Frame buffer free (MiB)."),
+    ("DCGM_FI_DEV_FB_USED", "gauge", "Frame buffer used (MiB)."),
+    ("DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL", "counter", "NVLink bandwidth counter of all lanes."),
+    ("DCGM_FI_DEV_VGPU_LICENSE_STATUS", "gauge", "vGPU license status."),
+    ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Rows remapped for uncorrectable errors."),
+    ("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "counter", "Rows remapped for correctable errors."),
+    ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether a row remapping failed."),
+)
+DCGM_METRIC_TYPES = ("gauge", "counter")
+DCGM_METRIC_KEYS = ("field", "type", "help")
+# The key of the exporter's ConfigMap the GPU Operator mounts (dcgmExporter.config.name).
+DCGM_CSV_KEY = "dcgm-metrics.csv"
+
+
+def _dcgm_metrics(reader, name):
+    """gpu_operator_dcgm_exporter_metrics_extra: [{field, type, help}], each field a DCGM field identifier not
+    already published, type gauge or counter, help one CSV column."""
+    value = reader.read(name, v.to_list)
+    if value is None:
+        return None
+    out = []
+    seen = dict((field, "a default field of dcgm-exporter") for field, _type, _help in DCGM_DEFAULT_METRICS)
+    for index, item in enumerate(value):
+        where = "%s[%d]" % (name, index)
+        if not isinstance(item, dict):
+            reader.add(["%s is %s: give {field: DCGM_FI_..., type: gauge or counter, help: text}" % (where, v.describe(item))])
+            continue
+        problems = v.unknown_keys(where, item, DCGM_METRIC_KEYS)
+        problems += v.check_dcgm_field(where + ".field", item.get("field"))
+        if item.get("type") not in DCGM_METRIC_TYPES:
+            problems.append("%s.type is %s: give gauge (a value that goes up and down) or counter (a total that only "
+                            "grows)" % (where, v.describe(item.get("type"))))
+        problems += v.check_csv_text(where + ".help", item.get("help", item.get("field")))
+        if not problems and item["field"] in seen:
+            problems.append("%s.field is %s: it is already %s; list each field once" % (where, item["field"], seen[item["field"]]))
+        reader.add(problems)
+        if not problems:
+            seen[item["field"]] = "%s (%s)" % (where, "listed before")
+            out.append((item["field"], item["type"], item.get("help", item["field"])))
+    return out
+
+
+def dcgm_metrics_csv(extra):
+    """dcgm-exporter's metrics CSV: its default fields, then the extra ones, one 'field, type, help' line each."""
+    lines = ["# dcgm-exporter metrics (privateai.deepseek_dify gpu_operator): DCGM field, Prometheus type, help",
+             "# dcgm-exporter's default fields"]
+    lines += ["%s, %s, %s" % item for item in DCGM_DEFAULT_METRICS]
+    lines.append("# gpu_operator_dcgm_exporter_metrics_extra")
+    lines += ["%s, %s, %s" % item for item in extra]
+    return "\n".join(lines) + "\n"
+
+
 def valid_sharing_configs(mig_strategy):
     """Device plugin configs valid for a MIG strategy: the device plugin refuses MPS with migStrategy mixed."""
     if mig_strategy == "mixed":
@@ -453,6 +528,9 @@ def gpu_operator_stage(settings):
     s["device_plugin_config_name"] = reader.read("gpu_operator_device_plugin_config_name", v.to_str, check=v.check_dns_subdomain)
     s["operator_node_selector"] = reader.read("gpu_operator_operator_node_selector", v.to_dict, check=v.check_labels)
     s["daemonset_tolerations"] = _tolerations(reader, "gpu_operator_daemonset_tolerations")
+    s["dcgm_exporter_config_name"] = reader.read("gpu_operator_dcgm_exporter_config_name", v.to_str,
+                                                 check=v.check_dns_subdomain)
+    s["dcgm_exporter_metrics_extra"] = _dcgm_metrics(reader, "gpu_operator_dcgm_exporter_metrics_extra")
 
     def build():
         return _gpu_operator_build(common, s)
@@ -518,6 +596,10 @@ def _gpu_operator_build(common, s):
         values["devicePlugin"]["env"] = [{"name": "DEVICE_LIST_STRATEGY", "value": "volume-mounts"}]
     values["dcgmExporter"].update({"enabled": s["dcgm_exporter_enabled"],
                                    "serviceMonitor": {"enabled": s["dcgm_exporter_service_monitor"]}})
+    if s["dcgm_exporter_enabled"]:
+        # The exporter reads its field list from this stage's ConfigMap (rendered below) instead of its built-in
+        # defaults, which leave out the ECC and NVLink error counters the monitoring stage's alerts need.
+        values["dcgmExporter"]["config"] = {"name": s["dcgm_exporter_config_name"]}
     values["daemonsets"] = {"tolerations": _with_control_plane(s["daemonset_tolerations"], tolerate)}
     if s["operator_node_selector"]:
         values["operator"]["nodeSelector"] = dict(s["operator_node_selector"])
@@ -539,6 +621,16 @@ def _gpu_operator_build(common, s):
                         "metadata": {"name": s["device_plugin_config_name"], "namespace": namespace, "labels": dict(LABELS)},
                         "data": data}},
     ]
+    if s["dcgm_exporter_enabled"]:
+        extra = s["dcgm_exporter_metrics_extra"]
+        description = ("dcgm-exporter metrics: its %d default fields and %d more (%s)"
+                       % (len(DCGM_DEFAULT_METRICS), len(extra), ", ".join(f for f, _t, _h in extra) or "none"))
+        manifests.append({"phase": "pre",
+                          "description": description,
+                          "definition": {"apiVersion": "v1", "kind": "ConfigMap",
+                                         "metadata": {"name": s["dcgm_exporter_config_name"], "namespace": namespace,
+                                                      "labels": dict(LABELS)},
+                                         "data": {DCGM_CSV_KEY: dcgm_metrics_csv(extra)}}})
     return {"name": "gpu_operator", "releases": [_release(common, "gpu-operator", values)], "manifests": manifests}
 
 
@@ -790,7 +882,28 @@ def plain(value):
     return value
 
 
+def mirror_image(reference, registry):
+    """The image ``reference`` pulled through the internal mirror ``registry`` (empty: unchanged). The mirror keeps
+    the image's path: the registry host of the reference (a first part with a dot or a port, or localhost) is
+    replaced, repository and tag are kept (docker.io/vllm/vllm-openai:v1 and vllm/vllm-openai:v1 both become
+    <registry>/vllm/vllm-openai:v1)."""
+    if not registry:
+        return reference
+    first, _slash, rest = reference.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        reference = rest
+    return "%s/%s" % (registry, reference)
+
+
 def settings_of(variables, prefix, ignore=()):
     """The role's settings from a {name: value} map (lookup vars), without the facts the role publishes."""
     return dict((plain(name), plain(value)) for name, value in variables.items()
                 if name.startswith(prefix) and name not in ignore)
+
+
+def filter_settings(filter_name, variables, prefix, ignore=()):
+    """What every stage filter does first: refuse an input that is not the role's variables as a mapping (naming the
+    filter), then take the role's settings from it as settings_of() does."""
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError("%s: the input is %r, give the role's variables as a mapping" % (filter_name, variables))
+    return settings_of(variables, prefix, ignore=ignore)

@@ -25,6 +25,7 @@ import copy
 import os
 import re
 
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dify
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
@@ -127,7 +128,27 @@ FLOWS = (
     # from istiod.
     ("waypoint-to-model", "waypoint", "model_engines", (8000,), "auth"),
     ("waypoint-to-istiod", "waypoint", "istiod", (15012,), "auth"),
+    # --- Continuous profiling (observability_profiling_enabled; condition "profiling"): Grafana queries Pyroscope,
+    # the agent on every node (Alloy) pushes to it and reads the API server (pod discovery). Pyroscope itself
+    # connects to nothing outside its namespace (profiles on its own volume), so it has no egress flow.
+    ("grafana-to-pyroscope", "grafana", "pyroscope", (4040,), "profiling"),
+    ("profiling-agent-to-pyroscope", "profiling_agent", "pyroscope", (4040,), "profiling"),
+    ("profiling-agent-to-api-server", "profiling_agent", "cidrs:security_api_server_cidrs", "api_server", "profiling"),
+    # --- console-auth: the Dify console behind oauth2-proxy (dify_console_auth_enabled, security_console_front) ---
+    # Its connections are all above: the ingress controller asks oauth2-proxy (/oauth2/auth) for each browser request
+    # and sends the Dify host's /oauth2 path to it ("ingress-to-oauth2-proxy", port 4180), oauth2-proxy talks to the
+    # IdP ("oauth2-proxy-to-idp") and proxies nothing (its upstream is static://202), and both Dify Ingresses name the
+    # chart's nginx front, as the chart's Ingress did ("ingress-to-dify-proxy"). No flow is added here: a new one
+    # would be a connection the front does not make. tests/k8s/test_console_auth.py evaluates each Ingress backend
+    # against the rendered policies.
 )
+# The workloads of the profiling flows (monitoring namespace): kube-prometheus-stack's Grafana, the pyroscope chart's
+# Pyroscope and its Alloy agent (their pods are security_workload_selectors[<name>]).
+WORKLOADS.update({
+    "grafana": ("monitoring", "Grafana (kube-prometheus-stack)"),
+    "pyroscope": ("monitoring", "Pyroscope (continuous profiling)"),
+    "profiling_agent": ("monitoring", "the profiling agent (Grafana Alloy, one per node)"),
+})
 # Ambient mesh: ztunnel delivers to the destination pod on its HBONE port, and rewrites the kubelet's probes to
 # come from this link-local address (Istio's documented NetworkPolicy requirements for ambient).
 HBONE_PORT = 15008
@@ -316,6 +337,8 @@ def flows(s, auth_enabled):
     for name, source, dest, ports, condition in FLOWS:
         if condition == "auth" and not auth_enabled:
             continue
+        if condition == "profiling" and not s.get("profiling"):
+            continue
         if ports == "api_server":
             ports = (s["api_server_port"],)
         if dest.startswith("cidrs:"):
@@ -431,7 +454,18 @@ PSA_REASONS = {
 # The other stages' settings that make a workload connect outside the flow table (read with the image settings):
 # where the serving stage's weights Jobs download from, the Dify plugin daemon's pip mirror.
 EGRESS_VARIABLES = ("model_serving_enabled", "model_serving_weights_source", "model_serving_weights_endpoint",
-                    "dify_enabled", "dify_plugin_pip_mirror_url")
+                    "dify_enabled", "dify_plugin_pip_mirror_url",
+                    # Whether the profiling flows exist (profiling_on).
+                    "observability_enabled", "observability_profiling_enabled")
+
+
+def profiling_on(stack):
+    """Whether the monitoring stage runs continuous profiling (its flows then belong to the table)."""
+    stack = stack or {}
+    return stack.get("observability_profiling_enabled") is not None and _on(stack, "observability_enabled") \
+        and _on(stack, "observability_profiling_enabled")
+
+
 WEIGHTS_HOSTS = {"huggingface": "https://huggingface.co", "modelscope": "https://www.modelscope.cn"}
 
 
@@ -478,6 +512,8 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     mesh = read_mesh(reader)
     identity = read_identity(reader, mesh["enabled"], require_secrets)
     network = read_network(reader, identity["enabled"])
+    if network is not None:
+        network["profiling"] = profiling_on(stack)
     psa = _pod_security(reader)
     images = read_image_policy(reader, stack_images)
     installer = read_installer(reader)
@@ -534,7 +570,8 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         base = "http://oauth2-proxy.%s.svc" % namespace
         out["outputs"]["oauth2_proxy"] = {"auth_url": base + "/oauth2/auth", "signin_path": "/oauth2/start?rd=$escaped_request_uri",
                                           "response_headers": ["Authorization", "X-Auth-Request-User",
-                                                               "X-Auth-Request-Email", "X-Auth-Request-Groups"]}
+                                                               "X-Auth-Request-Email", "X-Auth-Request-Groups"],
+                                          "console_front": bool(identity["console"]["front"])}
     out["identity"] = identity["enabled"]
     out["installer_files"] = installer_files(installer, network["namespaces"])
     out["installer_texts"] = dict((name, k8s_render.dump_yaml(data, INSTALLER_HEADER % name))
@@ -819,7 +856,48 @@ def read_identity(reader, mesh_enabled, require_secrets=False):
         if not isinstance(domain, str) or (domain != "*" and v.hostname(domain) is not None):
             reader.add(["security_oauth2_proxy_email_domains[%d] is %s: give a mail domain or *"
                         % (index, v.describe(domain))])
+    s["console"] = read_console(reader, s["enabled"])
     return s
+
+
+def read_console(reader, identity_enabled):
+    """The Dify console behind oauth2-proxy: {front, host, ingress_class, issuer, tls_secret} (the dify role's values,
+    through the security_console_* defaults)."""
+    c = {"front": reader.read("security_console_front", v.to_bool)}
+    # Checked where they are written (the front on); the dify stage checks the dify role's own values anyway.
+    on = {"check": None}
+    if c["front"]:
+        on = {"check": k8s_dify.check_host}
+    c["host"] = reader.read("security_console_host", v.to_str, **on)
+    if c["front"]:
+        on = {"check": v.check_dns_subdomain}
+    c["ingress_class"] = reader.read("security_console_ingress_class_name", v.to_str, **on)
+    c["issuer"] = reader.read("security_console_tls_cluster_issuer", v.to_str, **on)
+    c["tls_secret"] = reader.read("security_console_tls_secret_name", v.to_str, **on)
+    if c["front"] and not identity_enabled:
+        reader.add(["security_console_front is true (dify_console_auth_enabled) but security_oidc_issuer_url is empty: "
+                    "oauth2-proxy runs only with the site's OIDC issuer; set security_oidc_issuer_url, or "
+                    "dify_console_auth_enabled: false"])
+    return c
+
+
+OAUTH2_PROXY_SERVICE = ("oauth2-proxy", 80)  # the chart's Service (release oauth2-proxy, values service.portNumber)
+
+
+def console_args(c):
+    """oauth2-proxy's arguments for the Dify host: its session cookie on that host only, redirects back to it only."""
+    return ["--cookie-domain=%s" % c["host"], "--whitelist-domain=%s" % c["host"],
+            "--redirect-url=https://%s/oauth2/callback" % c["host"]]
+
+
+def console_oauth2_ingress(c, namespace):
+    """The /oauth2 path of the Dify host (sign-in, callback, sign-out) to oauth2-proxy: an Ingress can only name a
+    Service of its own namespace, so it lives here, with the Dify Ingresses' host, IngressClass and TLS Secret name
+    (cert-manager issues that Secret into this namespace too)."""
+    return k8s_dify.ingress("oauth2-proxy-dify", namespace, c["host"], ["/oauth2"], OAUTH2_PROXY_SERVICE[0],
+                            OAUTH2_PROXY_SERVICE[1], c["ingress_class"], c["tls_secret"],
+                            {"cert-manager.io/cluster-issuer": c["issuer"]},
+                            "oauth2-proxy's sign-in, callback and sign-out on the Dify host (/oauth2)")
 
 
 def build_identity(i, namespaces, secrets):
@@ -830,6 +908,8 @@ def build_identity(i, namespaces, secrets):
             "--pass-access-token=true", "--skip-provider-button=true", "--cookie-secure=true",
             "--code-challenge-method=S256", "--scope=openid email profile groups"]
     args += ["--allowed-group=%s" % group for group in i["console_groups"]]
+    if i["console"]["front"]:
+        args += console_args(i["console"])
     values = {"config": {"existingSecret": i["existing_secret"] or CREDENTIALS_SECRET,
                          "emailDomains": list(i["email_domains"]), "upstreams": ["static://202"]},
               "extraArgs": args, "replicaCount": i["replicas"], "metrics": {"enabled": True},
@@ -854,6 +934,8 @@ def build_identity(i, namespaces, secrets):
                                          "stringData": {"client-id": i["client_id"],
                                                         "client-secret": secrets.get("client_secret") or PLACEHOLDER,
                                                         "cookie-secret": secrets.get("cookie_secret") or PLACEHOLDER}}})
+    if i["console"]["front"]:
+        manifests.append(console_oauth2_ingress(i["console"], security))
     target = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": WAYPOINT}]
     manifests.append({"phase": "post", "description": "the serving namespace's waypoint: checks tokens and the access map",
                       "definition": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
@@ -982,7 +1064,8 @@ STACK_IMAGE_VARIABLES = (
     "model_serving_lws_image_registry", "rook_ceph_enabled", "rook_ceph_image_registry", "rook_ceph_ceph_image_repository",
     "cloudnative_pg_enabled", "cloudnative_pg_image_registry", "dify_enabled", "dify_image_registry", "dify_images",
     "dify_vector_store", "dify_postgres_mode", "dify_redis_mode", "observability_enabled", "observability_image_registry",
-    "backup_enabled", "backup_image_registry", "backup_aws_plugin_image")
+    "backup_enabled", "backup_image_registry", "backup_aws_plugin_image",
+    "observability_profiling_enabled", "observability_profiling_image_registry")
 # Where kube-prometheus-stack's images come from with observability_image_registry empty (the chart's defaults:
 # Prometheus, Alertmanager, the operator and its webhook certificate job, node exporter, kube-state-metrics, Grafana,
 # its sidecar and its chart's test pod)
@@ -990,6 +1073,10 @@ STACK_IMAGE_VARIABLES = (
 OBSERVABILITY_UPSTREAM = ("quay.io/prometheus", "quay.io/prometheus-operator", "registry.k8s.io/kube-state-metrics",
                           "ghcr.io/jkroepke", "docker.io/grafana", "quay.io/kiwigrid", "docker.io/bats")
 BACKUP_UPSTREAM = ("docker.io/velero", "registry.k8s.io/kubectl")
+# The pyroscope chart's images with observability_profiling_image_registry empty: grafana/pyroscope and grafana/alloy
+# from Docker Hub, Alloy's prometheus-config-reloader from quay.io.
+PROFILING_UPSTREAM = ("docker.io/grafana/pyroscope", "docker.io/grafana/alloy",
+                      "quay.io/prometheus-operator/prometheus-config-reloader")
 # The dify_images keys each Dify setting runs (the others always run: api/worker/beat, web, sandbox, plugin daemon,
 # nginx front, SSRF proxy).
 DIFY_OPTIONAL_IMAGES = {"weaviate": ("dify_vector_store", "weaviate"), "weaviate_init": ("dify_vector_store", "weaviate"),
@@ -1053,6 +1140,13 @@ def stack_images(values, settings):
         else:
             for prefix in OBSERVABILITY_UPSTREAM:
                 add("observability_image_registry (empty: upstream)", prefix)
+    if profiling_on(values):
+        # Pyroscope and its Alloy agent (docker.io/grafana), Alloy's config reloader (quay.io/prometheus-operator).
+        if values.get("observability_profiling_image_registry"):
+            add("observability_profiling_image_registry", values["observability_profiling_image_registry"])
+        else:
+            for repository in PROFILING_UPSTREAM:
+                add("observability_profiling_image_registry (empty: upstream)", repository, "repository")
     if "backup_image_registry" in values and _on(values, "backup_enabled"):
         if values["backup_image_registry"]:
             add("backup_image_registry", values["backup_image_registry"])

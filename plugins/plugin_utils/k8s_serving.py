@@ -75,13 +75,7 @@ def _image(reader, name, registry):
     reader.add(problems)
     if problems:
         return None
-    if registry:
-        # The internal mirror keeps the image's path: replace the registry host, keep repository and tag.
-        first, _slash, rest = value.partition("/")
-        if rest and ("." in first or ":" in first or first == "localhost"):
-            value = rest
-        value = "%s/%s" % (registry, value)
-    return value
+    return kp.mirror_image(value, registry)
 
 
 def _read(reader):

@@ -8,7 +8,11 @@ rollout that stopped at a failing node leaves behind.
   Kubernetes node name, each once) and cuts them into batches in inventory order; ``{problems, settings, batches}``;
 - ``rollout_report(nodes, results)``: from each node's result (``{state: done|failed, step, reason}``, or none when it
   was not reached), the nodes done, the node the rollout stopped at with its step and reason (left cordoned), the
-  nodes not started; ``{done, failed, not_started, stopped, lines}``.
+  nodes not started; ``{done, failed, not_started, stopped, lines}``;
+- ``reboot_route(...)``: how a node that an earlier role asked to reboot (the driver's new kernel module) is
+  rebooted: not at all (no reason pending), plainly through roles/node_reboot (no cluster configured, or the node is
+  not one of its Nodes), drained through the maintenance (a registered Node of the cluster), or not at all with a
+  stop (the cluster is configured but its API did not answer, so nobody can tell whether the node runs workloads).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils.k8s_apply_preflight import _one_line, _skipped
 
 ACTIONS = ("reboot", "driver_upgrade", "none")
 STEPS = ("drain", "change", "gpu gate", "ready", "uncordon")
@@ -35,6 +40,7 @@ def maintenance_plan(settings, nodes):
     for name in ("gpu_gate", "delete_emptydir_data"):
         s[name] = reader.read("node_maintenance_" + name, v.to_bool)
     s["hosts"] = reader.read("node_maintenance_hosts", v.to_str)
+    s["reboot_without_api"] = reader.read("node_maintenance_reboot_without_api", v.to_bool)
     for name in reader.unread():
         reader.add(["%s is not a setting of the node maintenance (a misspelt variable would be ignored): remove or "
                     "correct it" % name])
@@ -99,3 +105,97 @@ def rollout_report(nodes, results):
         lines.append("also failed in the same batch (each marked as above): %s" % ", ".join(failed["others"]))
     lines.append("not started: %s" % (", ".join(not_started) or "none"))
     return {"done": done, "failed": failed, "not_started": not_started, "stopped": failed is not None, "lines": lines}
+
+
+ROUTES = ("none", "plain", "drain", "stop")
+
+
+def cluster_state(mode, kubeconfig_path, kubeconfig_exists, kubeconfig, tcp, api_timeout=10):
+    """Whether the cluster is configured and, if so, whether its API answered, from the control host's checks.
+
+    ``mode``: privateai_k8s_mode (render: no cluster); ``kubeconfig_path``: privateai_kubeconfig; ``kubeconfig_exists``:
+    whether that file is on the control host (absent: a first install before Kubernetes exists); ``kubeconfig``: the
+    registered result of kubeconfig_info (``problems``, ``server``, ``host``, ``port``, ``context``); ``tcp``: that of
+    the TCP wait for the API server (``state`` only on success). Returns ``{configured, usable, server, context, why}``:
+    ``why`` says why the cluster is not configured (not usable: what is wrong with it)."""
+    state = {"configured": False, "usable": False, "server": "", "context": "", "why": ""}
+    mode = str(mode or "apply")
+    path = str(kubeconfig_path or "").strip()
+    if mode != "apply":
+        state["why"] = "privateai_k8s_mode is %s (the Kubernetes stages only render)" % mode
+        return state
+    if not path:
+        state["why"] = "no kubeconfig is configured (privateai_kubeconfig is empty)"
+        return state
+    if not kubeconfig_exists:
+        state["why"] = "the kubeconfig %s does not exist (no cluster yet: a first install before Kubernetes)" % path
+        return state
+    state["configured"] = True
+    kubeconfig = kubeconfig if isinstance(kubeconfig, dict) else {}
+    state["server"] = str(kubeconfig.get("server") or "?")
+    state["context"] = str(kubeconfig.get("context") or "?")
+    problems = [str(p) for p in kubeconfig.get("problems") or []]
+    if _skipped(kubeconfig):
+        problems.append("the kubeconfig %s was not read" % path)
+    if problems:
+        state["why"] = "the kubeconfig %s is not usable: %s" % (path, "; ".join(problems))
+    elif not _skipped(tcp) and "state" not in tcp:
+        state["why"] = ("its API server %s (context %s, kubeconfig %s) did not answer: no TCP connection to %s:%s within "
+                        "%s s" % (state["server"], state["context"], path, kubeconfig.get("host"), kubeconfig.get("port"),
+                                  api_timeout))
+    else:
+        state["usable"] = True
+    return state
+
+
+def reboot_route(host, node, reasons, cluster, lookup=None, allow_without_api=False):
+    """How ``host`` (Kubernetes node ``node``) is rebooted for ``reasons`` (the reasons still pending).
+
+    ``cluster``: ``cluster_state()``; ``lookup``: the registered result of kubernetes.core.k8s_info for the Node
+    ``node`` (``resources`` on an answer; ``msg`` on an error; skipped when the cluster was not asked).
+    ``allow_without_api``: node_maintenance_reboot_without_api, a plain reboot when the API does not answer.
+    Returns ``{route, node, reasons, why, message}``; ``route`` is one of ROUTES, ``message`` one line for the
+    operator (for ``stop``: the node, the API server and the fix)."""
+    reasons = [str(r) for r in reasons or []]
+    out = {"route": "none", "node": node, "reasons": reasons, "why": "", "message": ""}
+    where = "%s (Kubernetes node %s)" % (host, node)
+    if not reasons:
+        out["why"] = "no reboot pending"
+        out["message"] = "%s: no reboot pending" % where
+        return out
+    cluster = cluster if isinstance(cluster, dict) else {}
+    if not cluster.get("configured"):
+        out["route"] = "plain"
+        out["why"] = "not part of a cluster: %s" % (cluster.get("why") or "no cluster configured")
+    elif cluster.get("usable") and not _skipped(lookup) and "resources" in lookup:
+        if lookup.get("resources"):
+            out["route"] = "drain"
+            out["why"] = "a registered Node of the cluster at %s" % cluster.get("server")
+        else:
+            out["route"] = "plain"
+            out["why"] = ("not a registered Node of the cluster at %s (not joined yet; a host whose Kubernetes name "
+                          "differs needs node_maintenance_node_name)" % cluster.get("server"))
+    else:
+        if cluster.get("usable"):
+            error = _one_line(lookup.get("msg", "no answer") if isinstance(lookup, dict) else "not asked")
+            problem = ("the API server %s (context %s) did not say whether Node %s exists: %s"
+                       % (cluster.get("server"), cluster.get("context"), node, error))
+        else:
+            problem = cluster.get("why") or "the cluster did not answer"
+        if allow_without_api:
+            out["route"] = "plain"
+            out["why"] = ("%s; rebooted WITHOUT draining because node_maintenance_reboot_without_api is true (the pods "
+                          "on it stop without eviction)" % problem)
+        else:
+            out["route"] = "stop"
+            out["why"] = problem
+            out["message"] = (
+                "%s needs a reboot (%s) and a cluster is configured, but %s. Without the API nobody can tell whether the "
+                "node runs workloads, so it is neither drained nor rebooted blindly. Fix: bring the API server %s back "
+                "or correct privateai_kubeconfig / privateai_kube_context, then run the stage again (the reboot reasons "
+                "are found again); or set node_maintenance_reboot_without_api: true to reboot it without draining"
+                % (where, "; ".join(reasons), problem, cluster.get("server") or "?"))
+            return out
+    verb = {"plain": "reboot (no drain)", "drain": "cordon, drain, reboot, GPU gate, Ready, uncordon"}[out["route"]]
+    out["message"] = "%s: %s; %s, for: %s" % (where, out["why"], verb, "; ".join(reasons))
+    return out

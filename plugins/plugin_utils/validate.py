@@ -81,6 +81,11 @@ APT_URL_RE = re.compile(r"^(https?://[^\s/$.?#][^\s]*|file:/[^\s]*)$")
 FILE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 PCI_ID_RE = re.compile(r"^(0x)?[0-9a-f]{4}$")
+# A DCGM field identifier as dcgm-exporter's metrics CSV names it (DCGM_FI_DEV_GPU_TEMP, DCGM_FI_PROF_SM_ACTIVE): the
+# exporter looks the name up in DCGM's field table and refuses the whole file on an unknown one.
+DCGM_FIELD_RE = re.compile(r"^DCGM_FI_[A-Z0-9]+(_[A-Z0-9]+)*$")
+# A column of a comma-separated line read without quoting (dcgm-exporter's CSV): no comma, quote or control character.
+CSV_TEXT_RE = re.compile(r'^[^,"\x00-\x1f\x7f]+$')
 
 
 class Invalid(ValueError):
@@ -338,6 +343,22 @@ def check_cidr(name, value):
         ipaddress.ip_network(value if isinstance(value, str) else "!", strict=True)
     except ValueError:
         return ["%s is %s: give a network in CIDR form with no host bits, such as 10.230.0.0/16" % (name, describe(value))]
+    return []
+
+
+def check_dcgm_field(name, value):
+    """A DCGM field identifier (a line of dcgm-exporter's metrics CSV): DCGM_FI_ and upper-case words."""
+    if not isinstance(value, str) or not DCGM_FIELD_RE.match(value) or len(value) > 96:
+        return ["%s is %s: give a DCGM field identifier such as DCGM_FI_DEV_ECC_DBE_VOL_TOTAL (DCGM_FI_ then upper-case "
+                "letters, digits and '_'; the names are in DCGM's field identifiers list)" % (name, describe(value))]
+    return []
+
+
+def check_csv_text(name, value):
+    """Text written as one column of a comma-separated line that is not quoted (dcgm-exporter's help column)."""
+    if not isinstance(value, str) or not CSV_TEXT_RE.match(value) or not value.strip() or len(value) > 200:
+        return ["%s is %s: give one line of text of at most 200 characters without commas, double quotes or line "
+                "breaks (it is a column of a comma-separated file)" % (name, describe(value))]
     return []
 
 

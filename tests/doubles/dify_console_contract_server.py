@@ -55,17 +55,21 @@ import hashlib
 import io
 import json
 import re
-import sys
 import threading
 import time
 import uuid
 import zipfile
 
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qs, urlparse
 from urllib.request import Request, urlopen
+
+try:
+    from ansible_collections.privateai.deepseek_dify.tests.doubles.http_double import ThreadedHTTPDouble
+except ImportError:  # run as a script (python tests/doubles/<double>.py): its folder is on sys.path
+    from http_double import ThreadedHTTPDouble
 
 PROVIDER = "langgenius/openai_api_compatible/openai_api_compatible"
 PASSWORD_RE = re.compile(r"^(?=.*[a-zA-Z])(?=.*\d).{8,}$")
@@ -180,8 +184,10 @@ class _Handler(BaseHTTPRequestHandler):
 CSRF = "X-CSRF-Token"
 
 
-class DifyConsoleContractServer(object):
+class DifyConsoleContractServer(ThreadedHTTPDouble):
     """The double; ``url`` is its base (the console URL), ``requests`` what was asked."""
+
+    thread_name = "dify-contract-double"
 
     def __init__(self, init_password=None, version="1.14.2", plugin_daemon=True, plugin_task_error=None,
                  task_polls=1, access_token_uses=None, port=0):
@@ -191,10 +197,7 @@ class DifyConsoleContractServer(object):
         self.task_polls = task_polls
         self.access_token_uses = access_token_uses
         self.requests = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._httpd.double = self
-        self._httpd.daemon_threads = True
-        self._thread = None
+        super(DifyConsoleContractServer, self).__init__(_Handler, port=port)
 
     # -- routing --------------------------------------------------------------------------------------------------
     def route(self, method, path, query, raw, cookies, headers, set_cookies):
@@ -510,34 +513,6 @@ class DifyConsoleContractServer(object):
         return 200, {"event": "message", "message_id": str(uuid.uuid4()), "conversation_id": str(uuid.uuid4()),
                      "mode": "chat", "answer": answer, "created_at": int(time.time())}
 
-    # -- life cycle -----------------------------------------------------------------------------------------------
-    @property
-    def port(self):
-        return self._httpd.server_address[1]
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="dify-contract-double")
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="TEST DOUBLE of Dify's console API")
@@ -556,14 +531,7 @@ def main(argv=None):
                                        plugin_daemon=not args.no_plugin_daemon,
                                        plugin_task_error=args.plugin_task_error,
                                        access_token_uses=args.access_token_uses, port=args.port)
-    server.start()
-    sys.stdout.write("%d\n" % server.port)
-    sys.stdout.flush()
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    server.run_until_interrupted(server.port)
 
 
 if __name__ == "__main__":

@@ -36,12 +36,16 @@ import hashlib
 import json
 import os
 import re
-import sys
 import threading
 import time
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlparse
+
+try:
+    from ansible_collections.privateai.deepseek_dify.tests.doubles.http_double import ThreadedHTTPDouble
+except ImportError:  # run as a script (python tests/doubles/<double>.py): its folder is on sys.path
+    from http_double import ThreadedHTTPDouble
 
 BLOCK = 4 * 1024 * 1024
 
@@ -201,8 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
         return sent
 
 
-class MirrorServer(object):
+class MirrorServer(ThreadedHTTPDouble):
     """The test double. Files under ``root`` are the repository ``repo``."""
+
+    thread_name = "hf-mirror-double"
 
     def __init__(self, root, repo, page_size=1000, lfs_min_size=1024, host="127.0.0.1", port=0):
         self.root = root
@@ -219,30 +225,10 @@ class MirrorServer(object):
         self.lock = threading.Lock()
         self.requests = []
         self.served = {}
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
-        self._server.double = self
-        self.url = "http://%s:%d" % (host, self._server.server_address[1])
-        self._thread = None
+        super(MirrorServer, self).__init__(_Handler, host=host, port=port)
 
     def file_url(self, path):
         return "%s/%s/resolve/main/%s" % (self.url, self.repo, quote(path))
-
-    def start(self):
-        self._thread = threading.Thread(target=self._server.serve_forever)
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def main():
@@ -252,9 +238,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     server = MirrorServer(args.root, args.repo, port=args.port)
-    sys.stdout.write(server.url + "\n")
-    sys.stdout.flush()
-    server._server.serve_forever()  # pylint: disable=protected-access  # the script owns its server
+    server.run_until_interrupted(server.url)
 
 
 if __name__ == "__main__":

@@ -42,11 +42,14 @@ __metaclass__ = type
 import argparse
 import json
 import ssl
-import sys
-import threading
 import time
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+try:
+    from ansible_collections.privateai.deepseek_dify.tests.doubles.http_double import ThreadedHTTPDouble
+except ImportError:  # run as a script (python tests/doubles/<double>.py): its folder is on sys.path
+    from http_double import ThreadedHTTPDouble
 
 CREATED = 1764460800
 
@@ -209,8 +212,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class OpenAIContractServer(object):
+class OpenAIContractServer(ThreadedHTTPDouble):
     """The test double's server on 127.0.0.1 (a free port unless ``port`` is given), in a thread."""
+
+    thread_name = "openai-contract-double"
 
     def __init__(self, models=("deepseek-r1",), api_key=None, reasoning_fields=("reasoning_content",),
                  think_inline=False, reasoning_text=("The user ", "wants one word."),
@@ -229,43 +234,12 @@ class OpenAIContractServer(object):
         self.rerank_inverted = rerank_inverted
         self.owned_by = owned_by
         self.requests = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.double = self
-        self._thread = None
-        self.scheme = "http"
+        super(OpenAIContractServer, self).__init__(_Handler, port=port)
         if certfile:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(certfile, keyfile)
             self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
             self.scheme = "https"
-
-    @property
-    def port(self):
-        return self._httpd.server_address[1]
-
-    @property
-    def url(self):
-        return "%s://127.0.0.1:%d" % (self.scheme, self.port)
-
-    def start(self):
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="openai-contract-double")
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._thread is not None:  # shutdown() waits for serve_forever, which only a started server runs
-            self._httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def main(argv=None):
@@ -283,14 +257,7 @@ def main(argv=None):
     server = OpenAIContractServer(models=args.model, api_key=api_key,
                                   reasoning_fields=("reasoning_content",) if args.reasoning else (),
                                   first_token_delay=args.first_token_delay, port=args.port)
-    server.start()
-    sys.stdout.write("%d\n" % server.port)
-    sys.stdout.flush()
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    server.run_until_interrupted(server.port)
 
 
 if __name__ == "__main__":

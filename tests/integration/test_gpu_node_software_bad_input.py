@@ -55,6 +55,8 @@ def test_one_nodes_bad_input_stops_every_node_before_any_change(gpu_pair):
         "nvidia_dcgm_enabled": "ture",
         # free text that would reach the pin file
         "nvidia_container_toolkit_version": "1.18.0-1\nPin-Priority: -1",
+        # the reboot step's drain (roles/node_maintenance): too short for any PodDisruptionBudget to allow an eviction
+        "node_maintenance_drain_timeout": 5,
     }})
     result = gpu_pair.playbook(PLAYBOOK, inventory)
     assert result.returncode != 0
@@ -63,12 +65,16 @@ def test_one_nodes_bad_input_stops_every_node_before_any_change(gpu_pair):
     assert "argument 'nvidia_dcgm_enabled' is of type str and we were unable to convert to bool" in out
     assert "'ture' is not a valid boolean" in out
     assert "nvidia_container_toolkit_version: '1.18.0-1\\nPin-Priority: -1' must be a Debian package version" in out
+    # ... in the same message as the node maintenance settings the reboot step would drain with.
+    assert "node maintenance (reboot step): node_maintenance_drain_timeout is 5: give 30 or more" in out
+    count = re.search(r"gpu_node_software on %s: (\d+) bad input value\(s\), nothing was changed" % re.escape(second), out)
+    assert count and int(count.group(1)) >= 4, out[-4000:]
     # The good node passed its checks, and still no role started on either node.
     assert re.search(r"ok: \[%s\] => \(item=node_reboot\)" % re.escape(first), result.stdout), result.stdout[-4000:]
     assert "TASK [privateai.deepseek_dify.nvidia_driver" not in result.stdout
     # any_errors_fatal: the good node stops too, the reboot play never starts
     assert "PLAY [Reboot the GPU nodes" not in result.stdout
-    assert re.search(r"%s\s*: ok=1\s+changed=0\s+unreachable=0\s+failed=0" % re.escape(first), result.stdout), \
+    assert re.search(r"%s\s*: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0" % re.escape(first), result.stdout), \
         result.stdout[-2000:]
     assert_untouched(gpu_pair)
 

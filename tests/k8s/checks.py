@@ -16,6 +16,9 @@
 import json
 import os
 import re
+import socket
+import subprocess
+import sys
 
 import jsonschema
 import yaml
@@ -490,3 +493,74 @@ def pinned_version_problems(render_dir, label=""):
                         label, os.path.basename(os.path.dirname(base)), release["name"],
                         release["chart"], release["version"], folder, want))
     return problems
+
+
+# --- one stage playbook in apply mode against an API server nothing listens on ----------------------------------------
+# (the apply paths are tested this way: nothing here can reach a real Kubernetes API, and none is faked)
+KUBECONFIG_TOKEN = "tok-en-THAT-MUST-NEVER-BE-PRINTED"
+UNREACHABLE_FAILURE = "Assert the cluster, helm and every chart are ready to apply"
+
+
+def closed_port():
+    """A local port nothing listens on any more: connections to it are refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def write_kubeconfig(path, server, context="ops@site"):
+    """A kubeconfig (0600) naming ``server`` under ``context``, its token KUBECONFIG_TOKEN; returns its path."""
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: %s\n"
+        "clusters:\n- name: site\n  cluster:\n    server: %s\n"
+        "contexts:\n- name: %s\n  context: {cluster: site, user: ops}\n"
+        "users:\n- name: ops\n  user: {token: %s}\n" % (context, server, context, KUBECONFIG_TOKEN))
+    path.chmod(0o600)
+    return str(path)
+
+
+def run_stage_playbook(playbook, *extra, inventory="prod", check=False):
+    """ansible-playbook playbooks/<playbook> on inventories/<inventory> with each extra variable (text as given, data
+    as JSON), through the JSON callback; returns (CompletedProcess, [(task name, localhost result)])."""
+    bin_dir = os.path.dirname(sys.executable)
+    command = [os.path.join(bin_dir, "ansible-playbook"), os.path.join(REPO, "playbooks", playbook),
+               "-i", os.path.join(REPO, "inventories", inventory)] + (["--check"] if check else [])
+    for item in extra:
+        command += ["-e", item if isinstance(item, str) else json.dumps(item)]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    report = json.loads(result.stdout[result.stdout.find("{"):])
+    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
+             for play in report["plays"] for t in play["tasks"]]
+    return result, tasks
+
+
+def assert_nothing_changed(result, render_dir, tasks):
+    """The failed task is the last one that ran: nothing after it (render, apply) was even started. Checked without
+    naming the render and apply tasks, which are free to change (a task list or an action plugin)."""
+    failed_at = [i for i, (_name, res) in enumerate(tasks) if res.get("failed")]
+    assert failed_at == [len(tasks) - 1], [name for name, _res in tasks]
+    assert not [n for n, res in tasks if res.get("changed")], "a task reported a change"
+    assert not os.path.exists(render_dir), "files were rendered although the preflight failed"
+    assert KUBECONFIG_TOKEN not in result.stdout + result.stderr
+
+
+def apply_against_unreachable_api(tmp_path, playbook, *extra):
+    """playbooks/<playbook> alone on prod in apply mode, its kubeconfig naming an API server nothing listens on:
+    asserts it stops once, at k8s_render_apply's preflight, naming the server, context and kubeconfig, with nothing
+    changed, rendered or printed of the token. Returns (CompletedProcess, tasks) for the caller's own checks."""
+    server = "https://127.0.0.1:%d" % closed_port()
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server)
+    render_dir = str(tmp_path / "render")
+    result, tasks = run_stage_playbook(playbook, "privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir,
+                                       "k8s_render_apply_api_timeout=3", "privateai_kubeconfig=" + kubeconfig,
+                                       "privateai_kube_context=ops@site", *extra)
+    failed = [(name, res) for name, res in tasks if res.get("failed")]
+    assert result.returncode != 0 and len(failed) == 1, failed
+    assert failed[0][0] == UNREACHABLE_FAILURE
+    assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
+    assert_nothing_changed(result, render_dir, tasks)
+    return result, tasks

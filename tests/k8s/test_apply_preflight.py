@@ -7,31 +7,11 @@ points at a closed port on 127.0.0.1."""
 
 import json
 import os
-import socket
 
 import pytest
 
+import checks
 from conftest import run_playbook
-
-TOKEN = "tok-en-THAT-MUST-NEVER-BE-PRINTED"
-
-
-def _closed_port():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there any more: connections are refused
-    return port
-
-
-def _kubeconfig(path, server, context="ops@site"):
-    path.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: %s\n"
-        "clusters:\n- name: site\n  cluster:\n    server: %s\n"
-        "contexts:\n- name: %s\n  context: {cluster: site, user: ops}\n"
-        "users:\n- name: ops\n  user: {token: %s}\n" % (context, server, context, TOKEN))
-    path.chmod(0o600)
-    return str(path)
 
 
 def _apply(tmp_path, *extra):
@@ -45,20 +25,10 @@ def _apply(tmp_path, *extra):
     return result, render_dir, tasks, failed
 
 
-def _assert_nothing_changed(result, render_dir, tasks):
-    # The failed task is the last one that ran: nothing after it (render, apply) was even started. Checked
-    # without naming the render and apply tasks, which are free to change (a task list or an action plugin).
-    failed_at = [i for i, (_name, res) in enumerate(tasks) if res.get("failed")]
-    assert failed_at == [len(tasks) - 1], [name for name, _res in tasks]
-    assert not [n for n, res in tasks if res.get("changed")], "a task reported a change"
-    assert not os.path.exists(render_dir), "files were rendered although the preflight failed"
-    assert TOKEN not in result.stdout + result.stderr
-
-
 def test_unreachable_api_server_fails_before_anything_changes(tmp_path):
-    port = _closed_port()
+    port = checks.closed_port()
     server = "https://127.0.0.1:%d" % port
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", server)
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + kubeconfig,
                                                "privateai_kube_context=ops@site")
     assert result.returncode != 0
@@ -67,7 +37,7 @@ def test_unreachable_api_server_fails_before_anything_changes(tmp_path):
     assert name == "Assert the cluster, helm and every chart are ready to apply"
     assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in res["msg"]
     assert "no TCP connection to 127.0.0.1:%d within 3 s" % port in res["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 def test_missing_kubeconfig_is_named(tmp_path):
@@ -75,17 +45,17 @@ def test_missing_kubeconfig_is_named(tmp_path):
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + missing)
     assert result.returncode != 0 and len(failed) == 1
     assert "kubeconfig %s does not exist" % missing in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 def test_context_not_in_kubeconfig_is_named(tmp_path):
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % checks.closed_port())
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + kubeconfig,
                                                "privateai_kube_context=kubernetes-admin@cluster.local")
     assert result.returncode != 0 and len(failed) == 1
     msg = failed[0][1]["msg"]
     assert "context kubernetes-admin@cluster.local is not in kubeconfig %s; it has: ops@site" % kubeconfig in msg
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 @pytest.mark.parametrize("extra, expected", [
@@ -95,19 +65,19 @@ def test_context_not_in_kubeconfig_is_named(tmp_path):
                                      "dns_name": ["x"]}]}, "dns_name"),
 ])
 def test_wrong_type_values_fail_naming_the_key(tmp_path, extra, expected):
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % checks.closed_port())
     result, render_dir, tasks, failed = _apply(tmp_path, "privateai_kubeconfig=" + kubeconfig, extra)
     assert result.returncode != 0 and len(failed) == 1, failed
     assert failed[0][0].startswith("Validating arguments against arg spec")
     assert expected in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.assert_nothing_changed(result, render_dir, tasks)
 
 
 def test_chart_version_missing_from_the_mirror_is_named_with_every_other_problem(tmp_path):
     """helm here is a test double (tests/k8s/helm-test-double) answering as helm 3 does; the mirror has the
     cert-manager and network-operator versions we pin but not gpu-operator v26.7.0."""
     from conftest import REPO
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % _closed_port())
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:%d" % checks.closed_port())
     render_dir = str(tmp_path / "render")
     result = run_playbook("prod", render_dir, "k8s_render_apply_api_timeout=2", "privateai_kubeconfig=" + kubeconfig,
                           "privateai_kube_context=ops@site",
@@ -121,4 +91,4 @@ def test_chart_version_missing_from_the_mirror_is_named_with_every_other_problem
     assert ('chart gpu-operator version v26.7.0 (release gpu-operator) not found in https://charts.example.internal/nvidia: '
             'Error: chart "gpu-operator" version "v26.7.0" not found in https://charts.example.internal/nvidia repository') in out
     assert "cert-manager version" not in out and "network-operator version" not in out
-    assert not os.path.exists(render_dir) and TOKEN not in result.stdout + result.stderr
+    assert not os.path.exists(render_dir) and checks.KUBECONFIG_TOKEN not in result.stdout + result.stderr

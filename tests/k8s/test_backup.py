@@ -86,27 +86,7 @@ def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
 
 
 def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp_path):
-    from test_apply_preflight import _assert_nothing_changed, _closed_port, _kubeconfig
-
-    server = "https://127.0.0.1:%d" % _closed_port()
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
-    render_dir = str(tmp_path / "render")
-    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "backup.yml"),
-               "-i", os.path.join(REPO, "inventories", "prod")]
     # Alone (no storage stage in the run): the off-site S3 location.
-    for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
-                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site",
-                  json.dumps({"backup_location": "s3", "backup_s3": {"url": "https://s3.example.internal",
-                                                                     "bucket": "site-a", "credentials_secret": "s3"}})):
-        command += ["-e", extra]
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
-    report = json.loads(result.stdout[result.stdout.find("{"):])
-    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
-             for play in report["plays"] for t in play["tasks"]]
-    failed = [(name, res) for name, res in tasks if res.get("failed")]
-    assert result.returncode != 0 and len(failed) == 1, failed
-    assert failed[0][0] == "Assert the cluster, helm and every chart are ready to apply"
-    assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.apply_against_unreachable_api(tmp_path, "backup.yml", {
+        "backup_location": "s3", "backup_s3": {"url": "https://s3.example.internal", "bucket": "site-a",
+                                               "credentials_secret": "s3"}})

@@ -65,7 +65,10 @@ def test_what_our_values_switch_on_reaches_the_objects(renders, name):
     images = [c["image"] for o in objects if o["kind"] in ("Deployment", "Job")
               for c in o["spec"]["template"]["spec"]["containers"]]
     assert len(images) >= 10 and not [i for i in images if "bitnami" in i or i.endswith(":latest")], images
-    ingress = by[("Ingress", "dify")]
+    # The example inventories put the console behind oauth2-proxy (dify_console_auth_enabled): the chart renders no
+    # Ingress, the stage's own take the host (tests/k8s/test_console_auth.py routes them).
+    assert not [o for o in objects if o["kind"] == "Ingress"]
+    (ingress,) = [m for m in _manifests(renders[name], "Ingress") if m["metadata"]["name"] == "dify-console"]
     assert ingress["spec"]["tls"] == [{"hosts": ["dify.example.internal"], "secretName": "dify-tls"}]
     assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "privateai-ca"
     assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == "200m"
@@ -148,6 +151,9 @@ def test_lab_renders_the_stage_with_changed_0_on_the_second_run(tmp_path):
     assert first.returncode == 0, first.stdout[-3000:]
     files = tree(render_dir)
     assert "dify/helm/dify.values.yaml" in files and "cloudnative_pg/helm/cnpg.values.yaml" in files
+    # The lab has no OIDC issuer: the console front is off and the chart's Ingress takes the host.
+    release, values = _dify_release(render_dir)
+    assert values["ingress"]["enabled"] is True and _manifests(render_dir, "Ingress") == []
     second = _run("lab", render_dir)
     assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
     assert tree(render_dir) == files

@@ -122,29 +122,9 @@ def test_bad_input_stops_the_playbook_before_anything_is_rendered(tmp_path):
 def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp_path):
     """playbooks/observability.yml alone in apply mode: the preflight of k8s_render_apply stops it; the Grafana
     password is generated into the file the inventory names (0600) and never printed."""
-    from test_apply_preflight import _assert_nothing_changed, _closed_port, _kubeconfig
-
-    server = "https://127.0.0.1:%d" % _closed_port()
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
-    render_dir = str(tmp_path / "render")
     password_file = str(tmp_path / "grafana-admin-password")
-    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "observability.yml"),
-               "-i", os.path.join(REPO, "inventories", "prod")]
-    for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
-                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site",
-                  "observability_grafana_admin_password_file=" + password_file):
-        command += ["-e", extra]
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
-    report = json.loads(result.stdout[result.stdout.find("{"):])
-    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
-             for play in report["plays"] for t in play["tasks"]]
-    failed = [(name, res) for name, res in tasks if res.get("failed")]
-    assert result.returncode != 0 and len(failed) == 1, failed
-    assert failed[0][0] == "Assert the cluster, helm and every chart are ready to apply"
-    assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    result, _tasks = checks.apply_against_unreachable_api(tmp_path, "observability.yml",
+                                                          "observability_grafana_admin_password_file=" + password_file)
     with open(password_file) as handle:
         password = handle.read().strip()
     assert len(password) == 32 and os.stat(password_file).st_mode & 0o777 == 0o600

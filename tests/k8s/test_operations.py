@@ -5,7 +5,6 @@
 them before the cluster is contacted, an unreachable API server stops them before anything is read or changed, and
 the objects they would create validate against their CRD schemas."""
 
-import json
 import os
 import subprocess
 import sys
@@ -19,24 +18,12 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import res
 
 
 def run(playbook, *extra, check=False):
-    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", playbook),
-               "-i", os.path.join(REPO, "inventories", "prod")] + (["--check"] if check else [])
-    for item in extra:
-        command += ["-e", item if isinstance(item, str) else json.dumps(item)]
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
-    report = json.loads(result.stdout[result.stdout.find("{"):])
-    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
-             for play in report["plays"] for t in play["tasks"]]
-    return result, tasks
+    return checks.run_stage_playbook(playbook, *extra, check=check)
 
 
 def unreachable_kubeconfig(tmp_path):
-    from test_apply_preflight import _closed_port, _kubeconfig
-
-    server = "https://127.0.0.1:%d" % _closed_port()
-    return server, _kubeconfig(tmp_path / "kubeconfig", server)
+    server = "https://127.0.0.1:%d" % checks.closed_port()
+    return server, checks.write_kubeconfig(tmp_path / "kubeconfig", server)
 
 
 def ran(tasks):

@@ -6,7 +6,6 @@ shared models placed on nodes labelled for sharing, and playbooks/serving_upgrad
 rendered for review (valid against the CRD schemas), the apply path against an unreachable API failing cleanly."""
 
 import os
-import socket
 
 import checks
 import conftest
@@ -102,22 +101,9 @@ def test_bad_upgrade_settings_are_refused_at_once(tmp_path):
     assert not os.path.exists(os.path.join(render_dir, "serving-upgrade/model_serving"))
 
 
-def _closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def test_upgrade_against_an_unreachable_api_fails_cleanly(tmp_path):
-    server = "https://127.0.0.1:%d" % _closed_port()
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text("apiVersion: v1\nkind: Config\ncurrent-context: ops@site\n"
-                          "clusters:\n- name: site\n  cluster:\n    server: %s\n"
-                          "contexts:\n- name: ops@site\n  context: {cluster: site, user: ops}\n"
-                          "users:\n- name: ops\n  user: {token: sk-upgrade-token-77}\n" % server)
-    kubeconfig.chmod(0o600)
+    server = "https://127.0.0.1:%d" % checks.closed_port()
+    kubeconfig = checks.write_kubeconfig(tmp_path / "kubeconfig", server)
     render_dir = str(tmp_path / "render")
     result = _apply("prod-h100x8", render_dir, UPGRADE, "privateai_kubeconfig=%s" % kubeconfig,
                     "privateai_kube_context=ops@site")
@@ -125,7 +111,7 @@ def test_upgrade_against_an_unreachable_api_fails_cleanly(tmp_path):
     out = " ".join(result.stdout.split())
     assert "serving_upgrade: nothing was changed - the Kubernetes API is not reachable" in out
     assert "no TCP connection to 127.0.0.1:%s" % server.rsplit(":", 1)[1] in out
-    assert "sk-upgrade-token-77" not in result.stdout + result.stderr
+    assert checks.KUBECONFIG_TOKEN not in result.stdout + result.stderr
     assert not os.path.exists(render_dir)
 
 

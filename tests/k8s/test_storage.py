@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 import chart_render
+import checks
 from conftest import BIN, REPO, releases
 
 # The collection (collections/ansible_collections/privateai/deepseek_dify links to the repository) and the unit
@@ -108,31 +109,8 @@ def test_mirror_registry_reaches_the_operator_images():
 
 def test_apply_mode_against_an_unreachable_api_fails_before_anything_changes(tmp_path):
     """playbooks/storage.yml alone in apply mode: the preflight of k8s_render_apply stops it, as for the platform."""
-    from test_apply_preflight import _assert_nothing_changed, _closed_port, _kubeconfig
-
-    port = _closed_port()
-    server = "https://127.0.0.1:%d" % port
-    kubeconfig = _kubeconfig(tmp_path / "kubeconfig", server)
-    render_dir = str(tmp_path / "render")
-    # ansible-playbook directly: pylint takes "conftest" for tests/integration/conftest.py, whose run_playbook differs.
-    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(REPO, "playbooks", "storage.yml"),
-               "-i", os.path.join(REPO, "inventories", "prod")]
     # The example nodes do not exist: the disks as the inventory declares them (the probe is the next test's).
-    for extra in ("privateai_k8s_mode=apply", "privateai_render_dir=" + render_dir, "k8s_render_apply_api_timeout=3",
-                  "privateai_kubeconfig=" + kubeconfig, "privateai_kube_context=ops@site",
-                  "rook_ceph_disk_source=inventory"):
-        command += ["-e", extra]
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
-    report = json.loads(result.stdout[result.stdout.find("{"):])
-    tasks = [(t["task"]["name"].split(" : ", 1)[-1], t["hosts"].get("localhost", {}))
-             for play in report["plays"] for t in play["tasks"]]
-    failed = [(name, res) for name, res in tasks if res.get("failed")]
-    assert result.returncode != 0 and len(failed) == 1, failed
-    assert failed[0][0] == "Assert the cluster, helm and every chart are ready to apply"
-    assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server, kubeconfig) in failed[0][1]["msg"]
-    _assert_nothing_changed(result, render_dir, tasks)
+    checks.apply_against_unreachable_api(tmp_path, "storage.yml", "rook_ceph_disk_source=inventory")
 
 
 def test_apply_mode_probe_of_unreachable_storage_nodes_names_every_node_before_anything_changes(tmp_path):

@@ -9,13 +9,16 @@ __metaclass__ = type
 
 import json
 import os
+import sys
 
 import pytest
-import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_backup as kb
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
+
 # The templated defaults as a run with the storage stage gives them (rook_ceph_outputs).
 TEMPLATED = {"backup_tolerate_control_plane": False, "backup_bucket_storage_class": "ceph-bucket",
              "backup_object_store_endpoint": "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
@@ -25,13 +28,8 @@ S3 = {"url": "https://s3.backup.example.internal", "bucket": "site-a-backups", "
 
 
 def defaults(**overrides):
-    with open(os.path.join(ROOT, "roles", "backup", "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED[name]
-    settings.update(overrides)
-    return settings
+    """roles/backup/defaults/main.yml as the role passes it (templated defaults as TEMPLATED gives them)."""
+    return role_settings("backup", TEMPLATED, **overrides)
 
 
 def manifests(result, kind):

@@ -8,11 +8,16 @@ __metaclass__ = type
 
 import base64
 import os
+import sys
 
 import pytest
 import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dify as kd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # What the role's templated defaults evaluate to without the storage and serving stages.
@@ -20,7 +25,9 @@ TEMPLATED = {"dify_tolerate_control_plane": False, "dify_tls_cluster_issuer": "p
              "dify_credentials_dir": "/srv/privateai/credentials/dify", "dify_postgres_storage_class": "ceph-block",
              "dify_bucket_storage_class": "ceph-bucket",
              "dify_object_store_endpoint": "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
-             "dify_model_serving_outputs": {}, "cloudnative_pg_tolerate_control_plane": False}
+             "dify_model_serving_outputs": {}, "cloudnative_pg_tolerate_control_plane": False,
+             "dify_console_auth_url": "http://oauth2-proxy.privateai-security.svc.cluster.local/oauth2/auth",
+             "dify_admin_password": ""}
 SERVING = {"namespace": "serving", "models": [
     {"name": "deepseek-r1", "served_name": "deepseek-r1", "kind": "chat",
      "base_url": "http://deepseek-r1.serving.svc:8000/v1", "max_model_len": 32768, "reasoning": True},
@@ -31,13 +38,7 @@ SECRETS = dict((name, "TEST-DOUBLE-%s-1a" % name.replace("_", "-")) for name in 
 
 def defaults(role="dify", **overrides):
     """roles/<role>/defaults/main.yml as the role passes it (templated defaults evaluated as TEMPLATED says)."""
-    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED[name]
-    settings.update(overrides)
-    return settings
+    return role_settings(role, TEMPLATED, **overrides)
 
 
 def stage(secrets=None, **overrides):
@@ -78,7 +79,8 @@ def test_defaults_build_the_stage_with_every_part():
         "credentials_dir": "/srv/privateai/credentials/dify",
         "credentials_file": "/srv/privateai/credentials/dify/admin-password",
         "admin_password_file": "/srv/privateai/credentials/dify/admin-password",
-        "init_password_file": "/srv/privateai/credentials/dify/init-password", "plugin_packages": []}
+        "init_password_file": "/srv/privateai/credentials/dify/init-password", "plugin_packages": [],
+        "console_auth": False}
 
 
 def test_values_hold_no_secret_and_env_references_the_secrets():

@@ -11,6 +11,7 @@ __metaclass__ = type
 import base64
 import json
 import os
+import sys
 import re
 import shutil
 import subprocess
@@ -19,6 +20,10 @@ import pytest
 import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_observability as ko
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 ALERT_TESTS = os.path.join(ROOT, "tests", "unit", "fixtures", "observability", "alerts_test.yml")
@@ -31,13 +36,7 @@ TEMPLATED = {"observability_tolerate_control_plane": False, "observability_stora
 
 def defaults(**overrides):
     """roles/observability/defaults/main.yml as the role passes it (templated defaults as TEMPLATED gives them)."""
-    with open(os.path.join(ROOT, "roles", "observability", "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED[name]
-    settings.update(overrides)
-    return settings
+    return role_settings("observability", TEMPLATED, **overrides)
 
 
 def manifests(result, kind):

@@ -8,13 +8,17 @@ __metaclass__ = type
 
 import json
 import os
+import sys
 
 import pytest
 import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
+
 
 # What the templated defaults evaluate to for these tests (the roles' defaults read the inventory there).
 TEMPLATED = {
@@ -28,15 +32,12 @@ TEMPLATED = {
 
 def defaults(role, **overrides):
     """The role's defaults/main.yml as the role would pass them, with ``overrides``."""
-    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED.get(name, False)  # the *_tolerate_control_plane defaults: false
-    settings.update(overrides)
-    return settings
+    # the *_tolerate_control_plane defaults: false
+    return role_settings(role, TEMPLATED, fallback=False, **overrides)
 
 
+# The gpu_operator stage renders two ConfigMaps: the device plugin's configs and the DCGM exporter's metrics CSV.
+DEVICE_PLUGIN_CONFIG = "privateai-device-plugin-config"
 STAGES = {"cert_manager": kp.cert_manager_stage, "gpu_operator": kp.gpu_operator_stage,
           "network_operator": kp.network_operator_stage}
 
@@ -49,8 +50,9 @@ def values(result):
     return result["stage"]["releases"][0]["values"]
 
 
-def manifest(result, kind):
-    found = [m["definition"] for m in result["stage"]["manifests"] if m["definition"]["kind"] == kind]
+def manifest(result, kind, name=None):
+    found = [m["definition"] for m in result["stage"]["manifests"] if m["definition"]["kind"] == kind
+             and name in (None, m["definition"]["metadata"]["name"])]
     assert len(found) == 1, "%d %s manifests" % (len(found), kind)
     return found[0]
 
@@ -137,7 +139,7 @@ def test_unambiguous_strings_are_converted_and_used():
     assert result["problems"] == []
     assert values(result)["cdi"]["enabled"] is True
     assert result["stage"]["releases"][0]["wait_timeout"] == 900
-    config = yaml.safe_load(manifest(result, "ConfigMap")["data"]["time-slicing"])
+    config = yaml.safe_load(manifest(result, "ConfigMap", DEVICE_PLUGIN_CONFIG)["data"]["time-slicing"])
     assert config["sharing"]["timeSlicing"]["resources"][0]["replicas"] == 4
     cm = run("cert_manager", cert_manager_replicas="2")
     assert values(cm)["replicaCount"] == 2 and values(cm)["webhook"]["podDisruptionBudget"]["enabled"] is True
@@ -222,7 +224,7 @@ def test_control_plane_toleration_is_stage_wide(tolerate):
                                                ("mixed", ["exclusive", "time-slicing"])])
 def test_device_plugin_configs_valid_for_the_mig_strategy(strategy, configs):
     result = run("gpu_operator", gpu_operator_mig_strategy=strategy)
-    data = manifest(result, "ConfigMap")["data"]
+    data = manifest(result, "ConfigMap", DEVICE_PLUGIN_CONFIG)["data"]
     assert sorted(data) == configs
     for text in data.values():
         assert yaml.safe_load(text)["flags"]["migStrategy"] == strategy

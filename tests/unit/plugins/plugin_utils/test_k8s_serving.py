@@ -8,42 +8,26 @@ __metaclass__ = type
 
 import base64
 import os
+import sys
 
 import pytest
-import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving as ks
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-H100 = {"model": "NVIDIA H100 80GB HBM3", "count_per_node": 8, "memory_gib": 80}
+from role_defaults import MODEL_SERVING, ROOT, raw_defaults, role_settings  # noqa: E402  (the shared test helper)
+
+H100 = MODEL_SERVING["model_serving_expected_gpu"]
 H200 = {"model": "NVIDIA H200", "count_per_node": 8, "memory_gib": 141}
 A100 = {"model": "NVIDIA A100-SXM4-80GB", "count_per_node": 2, "memory_gib": 80}
-IB = {"type": "infiniband", "rate_gbps": 400, "networks": [{"name": "rail0", "interface": "ibp26s0"}]}
 NO_FABRIC = {"type": "none", "rate_gbps": 0}
-
-# What the templated defaults evaluate to for these tests (the role's defaults read the inventory there).
-TEMPLATED = {
-    "model_serving_expected_gpu": H100,
-    "model_serving_fabric": IB,
-    "model_serving_gpu_hosts": ["gpu01", "gpu02"],
-    "model_serving_tolerate_control_plane": False,
-    "model_serving_lws_tolerate_control_plane": False,
-    "model_serving_keda_tolerate_control_plane": False,
-    "model_serving_rdma_resource": "rdma/rdma_shared_device",
-    "model_serving_api_key_file": "/nonexistent/serving-api-key",
-    "model_serving_weights_storage_class": "ceph-filesystem",
-    "model_serving_rdma_facts": {},
-}
 
 
 def settings(**overrides):
-    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
-        out = yaml.safe_load(handle)
-    out.update(TEMPLATED)
-    out["model_serving_models"] = ["deepseek-ai/DeepSeek-R1"]
-    out.update(overrides)
-    return out
+    """model_serving's defaults, its templated ones as MODEL_SERVING gives them, serving DeepSeek-R1."""
+    overrides.setdefault("model_serving_models", ["deepseek-ai/DeepSeek-R1"])
+    return role_settings("model_serving", MODEL_SERVING, **overrides)
 
 
 def objects(stage, kind):
@@ -344,8 +328,7 @@ def test_any_rwx_class_by_name():
 ])
 def test_storage_class_default_follows_the_storage_stage(variables, expected):
     from ansible.template import Templar, trust_as_template
-    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
-        default = yaml.safe_load(handle)["model_serving_weights_storage_class"]
+    default = raw_defaults("model_serving")["model_serving_weights_storage_class"]
     assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected
 
 
@@ -422,7 +405,6 @@ def test_bad_rdma_facts_are_refused(facts, fragments):
 ])
 def test_rdma_facts_default_reads_this_runs_facts_then_the_local_record(hostvars, expected):
     from ansible.template import Templar, trust_as_template
-    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
-        default = yaml.safe_load(handle)["model_serving_rdma_facts"]
+    default = raw_defaults("model_serving")["model_serving_rdma_facts"]
     variables = {"hostvars": hostvars, "model_serving_gpu_hosts": ["gpu01", "gpu02"]}
     assert Templar(loader=None, variables=variables).template(trust_as_template(default)) == expected

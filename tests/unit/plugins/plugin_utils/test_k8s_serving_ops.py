@@ -8,38 +8,25 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
 import pytest
-import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving as ks
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving_ops as ops
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-H100 = {"model": "NVIDIA H100 80GB HBM3", "count_per_node": 8, "memory_gib": 80}
-IB = {"type": "infiniband", "rate_gbps": 400, "networks": [{"name": "rail0", "interface": "ibp26s0"}]}
-TEMPLATED = {
-    "model_serving_expected_gpu": H100,
-    "model_serving_fabric": IB,
-    "model_serving_gpu_hosts": ["gpu01", "gpu02", "gpu03"],
-    "model_serving_tolerate_control_plane": False,
-    "model_serving_lws_tolerate_control_plane": False,
-    "model_serving_keda_tolerate_control_plane": False,
-    "model_serving_rdma_resource": "rdma/rdma_shared_device",
-    "model_serving_api_key_file": "/nonexistent/serving-api-key",
-    "model_serving_weights_storage_class": "ceph-filesystem",
-    "model_serving_rdma_facts": {},
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import MODEL_SERVING, role_settings  # noqa: E402  (the shared test helper)
+
 LABEL = "privateai.io/serving-colour"
 
 
 def settings(**overrides):
-    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
-        out = yaml.safe_load(handle)
-    out.update(TEMPLATED)
-    out["model_serving_models"] = ["deepseek-ai/DeepSeek-R1", "BAAI/bge-m3"]
-    out.update(overrides)
-    return out
+    """model_serving's defaults (templated ones as MODEL_SERVING gives them): three nodes, DeepSeek-R1 and bge-m3."""
+    overrides.setdefault("model_serving_gpu_hosts", ["gpu01", "gpu02", "gpu03"])
+    overrides.setdefault("model_serving_models", ["deepseek-ai/DeepSeek-R1", "BAAI/bge-m3"])
+    return role_settings("model_serving", MODEL_SERVING, **overrides)
 
 
 def objects(stage, kind):

@@ -8,35 +8,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
 import pytest
-import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving as ks
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-H100 = {"model": "NVIDIA H100 80GB HBM3", "count_per_node": 8, "memory_gib": 80}
-IB = {"type": "infiniband", "rate_gbps": 400, "networks": [{"name": "rail0", "interface": "ibp26s0"}]}
-TEMPLATED = {
-    "model_serving_expected_gpu": H100,
-    "model_serving_fabric": IB,
-    "model_serving_gpu_hosts": ["gpu01", "gpu02"],
-    "model_serving_tolerate_control_plane": False,
-    "model_serving_lws_tolerate_control_plane": False,
-    "model_serving_keda_tolerate_control_plane": False,
-    "model_serving_rdma_resource": "rdma/rdma_shared_device",
-    "model_serving_api_key_file": "/nonexistent/serving-api-key",
-    "model_serving_weights_storage_class": "ceph-filesystem",
-    "model_serving_rdma_facts": {},
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import MODEL_SERVING, role_settings  # noqa: E402  (the shared test helper)
 
 
 def settings(**overrides):
-    with open(os.path.join(ROOT, "roles", "model_serving", "defaults", "main.yml")) as handle:
-        out = yaml.safe_load(handle)
-    out.update(TEMPLATED)
-    out.update(overrides)
-    return out
+    """model_serving's defaults, its templated ones as MODEL_SERVING gives them."""
+    return role_settings("model_serving", MODEL_SERVING, **overrides)
 
 
 # (id, model entry, served name, kind, reasoning)
@@ -92,6 +77,7 @@ def test_problems_publish_nothing():
 
 def test_the_published_fact_is_not_read_back_as_a_setting():
     from ansible_collections.privateai.deepseek_dify.plugins.filter import serving_stage as flt
+
     variables = settings(model_serving_models=["BAAI/bge-m3"])
     variables["model_serving_outputs"] = {"namespace": "old"}
     variables["model_serving_k8s_stage"] = {}

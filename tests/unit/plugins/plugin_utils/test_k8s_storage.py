@@ -7,26 +7,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
 import pytest
-import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_storage as ks
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FABRIC = {"type": "infiniband", "networks": [{"name": "ib0", "subnet": "10.224.0.0/24"}]}
 
 
 def defaults(**overrides):
-    """roles/rook_ceph/defaults/main.yml as the role passes it (templated defaults evaluated to false)."""
-    with open(os.path.join(ROOT, "roles", "rook_ceph", "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = False
-    settings["rook_ceph_disk_source"] = "inventory"  # its default follows privateai_k8s_mode
-    settings.update(overrides)
-    return settings
+    """roles/rook_ceph/defaults/main.yml as the role passes it (templated defaults evaluated to false; the disk
+    source, whose default follows privateai_k8s_mode, as the inventory's)."""
+    return role_settings("rook_ceph", {"rook_ceph_disk_source": "inventory"}, fallback=False, **overrides)
 
 
 def nodes(count, devices=("/dev/disk/by-id/nvme-DISK_A",)):

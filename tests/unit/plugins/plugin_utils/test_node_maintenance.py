@@ -116,3 +116,78 @@ def test_a_second_failure_in_the_batch_is_named():
     report = nm.rollout_report(HOSTS, ROLLOUTS[3][1])
     assert report["failed"]["others"] == ["gpu03"]
     assert "also failed in the same batch (each marked as above): gpu03" in report["lines"]
+
+
+def test_reboot_without_api_is_a_setting_and_converted():
+    plan = nm.maintenance_plan(defaults(node_maintenance_reboot_without_api="yes"), nodes(2))
+    assert plan["problems"] == [] and plan["settings"]["reboot_without_api"] is True
+    plan = nm.maintenance_plan(defaults(node_maintenance_reboot_without_api="ture"), nodes(2))
+    assert [p for p in plan["problems"] if "node_maintenance_reboot_without_api" in p], plan["problems"]
+
+
+# The reboot step of the GPU node software stage: how a node that needs a reboot is rebooted.
+REASONS = ["nvidia_driver: the nvidia kernel module 580.105.08 is installed but not loaded"]
+SERVER = "https://10.0.0.10:6443"
+KUBECONFIG = "/srv/inventory/credentials/kubeconfig"
+READ = {"problems": [], "server": SERVER, "host": "10.0.0.10", "port": 6443, "context": "ops@site", "proxy_url": ""}
+SKIPPED = {"skipped": True, "changed": False}
+TCP_OK = {"state": "started", "port": 6443}
+TCP_DOWN = {"changed": False, "elapsed": 10, "msg": "Timeout when waiting for 10.0.0.10:6443"}
+NODE_FOUND = {"resources": [{"kind": "Node", "metadata": {"name": "gpu01.k8s.internal"}}]}
+NODE_ABSENT = {"resources": []}
+API_ERROR = {"msg": "Failed to get client due to 401 Unauthorized"}
+
+
+def cluster(mode="apply", path=KUBECONFIG, exists=True, kubeconfig=None, tcp=None):
+    return nm.cluster_state(mode, path, exists, READ if kubeconfig is None else kubeconfig, TCP_OK if tcp is None else tcp, 10)
+
+
+# (id, reasons, cluster, node lookup, allow flag, expected route, texts the why/message must contain)
+ROUTES = [
+    ("nothing pending", [], cluster(), NODE_FOUND, False, "none", ["no reboot pending"]),
+    ("render mode: no cluster", REASONS, cluster(mode="render", exists=False, kubeconfig=SKIPPED, tcp=SKIPPED), SKIPPED,
+     False, "plain", ["privateai_k8s_mode is render"]),
+    ("no kubeconfig configured", REASONS, cluster(path="", exists=False, kubeconfig=SKIPPED, tcp=SKIPPED), SKIPPED, False,
+     "plain", ["privateai_kubeconfig is empty"]),
+    ("first install: kubeconfig not there yet", REASONS, cluster(exists=False, kubeconfig=SKIPPED, tcp=SKIPPED), SKIPPED,
+     False, "plain", ["%s does not exist" % KUBECONFIG]),
+    ("registered node", REASONS, cluster(), NODE_FOUND, False, "drain",
+     ["a registered Node of the cluster at %s" % SERVER, "cordon, drain, reboot, GPU gate, Ready, uncordon"]),
+    ("registered node, API through a proxy (no TCP wait)", REASONS, cluster(tcp=SKIPPED), NODE_FOUND, False, "drain", []),
+    ("node not registered", REASONS, cluster(), NODE_ABSENT, False, "plain",
+     ["not a registered Node of the cluster at %s" % SERVER, "node_maintenance_node_name"]),
+    ("API unreachable", REASONS, cluster(tcp=TCP_DOWN), SKIPPED, False, "stop",
+     ["gpu01 (Kubernetes node gpu01.k8s.internal) needs a reboot", SERVER, "no TCP connection to 10.0.0.10:6443",
+      "node_maintenance_reboot_without_api: true", REASONS[0]]),
+    ("API refuses the question", REASONS, cluster(), API_ERROR, False, "stop",
+     ["did not say whether Node gpu01.k8s.internal exists: Failed to get client due to 401 Unauthorized", SERVER]),
+    ("kubeconfig without the context", REASONS,
+     cluster(kubeconfig={"problems": ["context ops@site is not in %s" % KUBECONFIG], "server": "", "context": ""},
+             tcp=SKIPPED), SKIPPED, False, "stop", ["context ops@site is not in"]),
+    ("API unreachable, plain reboot allowed", REASONS, cluster(tcp=TCP_DOWN), SKIPPED, True, "plain",
+     ["WITHOUT draining because node_maintenance_reboot_without_api is true", "no TCP connection"]),
+    ("allow flag does not skip the drain of a registered node", REASONS, cluster(), NODE_FOUND, True, "drain", []),
+]
+
+
+@pytest.mark.parametrize("reasons,state,lookup,allow,route,texts", [c[1:] for c in ROUTES], ids=[c[0] for c in ROUTES])
+def test_reboot_route(reasons, state, lookup, allow, route, texts):
+    out = nm.reboot_route("gpu01", "gpu01.k8s.internal", reasons, state, lookup, allow)
+    assert out["route"] == route, out
+    assert out["route"] in nm.ROUTES and out["reasons"] == reasons
+    said = out["why"] + " " + out["message"]
+    for text in texts:
+        assert text in said, said
+    if route != "none":
+        assert out["message"].startswith("gpu01 (Kubernetes node gpu01.k8s.internal)")
+
+
+def test_cluster_state_configured_only_in_apply_mode_with_an_existing_kubeconfig():
+    assert cluster()["configured"] and cluster()["usable"]
+    assert not cluster(mode="render")["configured"]
+    assert not cluster(path="  ")["configured"]
+    assert not cluster(exists=False)["configured"]
+    down = cluster(tcp=TCP_DOWN)
+    assert down["configured"] and not down["usable"] and SERVER in down["why"] and "ops@site" in down["why"]
+    unread = cluster(kubeconfig=SKIPPED, tcp=SKIPPED)
+    assert unread["configured"] and not unread["usable"] and "was not read" in unread["why"]

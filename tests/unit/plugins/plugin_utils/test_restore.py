@@ -8,24 +8,22 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
 import pytest
-import yaml
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import restore
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_defaults import role_settings  # noqa: E402  (the shared test helper)
+
 TEMPLATED = {"restore_schedule": "daily", "restore_velero_namespace": "velero"}
 
 
 def defaults(**overrides):
-    with open(os.path.join(ROOT, "roles", "restore", "defaults", "main.yml")) as handle:
-        settings = yaml.safe_load(handle)
-    for name, value in settings.items():
-        if isinstance(value, str) and "{{" in value:
-            settings[name] = TEMPLATED[name]
-    settings.update(overrides)
-    return settings
+    """roles/restore/defaults/main.yml as the role passes it (templated defaults as TEMPLATED gives them)."""
+    return role_settings("restore", TEMPLATED, **overrides)
 
 
 def backup(name, phase, completed, schedule="daily"):

@@ -66,6 +66,18 @@ CHECK_CASES = [
     (v.check_cidr, "10.230.0.1/16", False),
     (v.check_cidr, "10.230.0.0", True),
     (v.check_cidr, "ten", False),
+    (v.check_dcgm_field, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", True),
+    (v.check_dcgm_field, "DCGM_FI_PROF_SM_ACTIVE", True),
+    (v.check_dcgm_field, "dcgm_fi_dev_gpu_temp", False),
+    (v.check_dcgm_field, "DCGM_FI_DEV_GPU_TEMP,gauge", False),
+    (v.check_dcgm_field, "DCGM_FI_", False),
+    (v.check_dcgm_field, "DEV_GPU_TEMP", False),
+    (v.check_dcgm_field, 150, False),
+    (v.check_csv_text, "Double-bit (uncorrectable) ECC errors.", True),
+    (v.check_csv_text, "errors, double-bit", False),
+    (v.check_csv_text, "two\nlines", False),
+    (v.check_csv_text, 'a "quoted" word', False),
+    (v.check_csv_text, " ", False),
 ]
 
 
