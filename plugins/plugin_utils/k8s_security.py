@@ -270,7 +270,7 @@ FLOWS = (
     ("rook-ceph-to-external-ceph", "rook_ceph_pods", "cidrs:security_ceph_external_cidrs", (3300, 6789, (6800, 7300)),
      ("object_store", "ceph_external")),
     # Velero (server and node agents' file-system backups) to the object store it writes to.
-    ("velero-to-object-store", "velero", "object_store", (RGW_PORT,), ("backup", "backup_object_store")),
+    ("velero-to-object-store", "velero", "object_store", (RGW_PORT,), ("backup", "backup_object_store", "object_store")),
     ("velero-to-offsite-s3", "velero", "cidrs:security_backup_s3_cidrs", "backup_s3", ("backup", "backup_s3")),
     # The ambient mesh's data plane takes its configuration and certificates from istiod.
     ("ztunnel-to-istiod", "ztunnel", "istiod", (15012,), ("mesh",)),

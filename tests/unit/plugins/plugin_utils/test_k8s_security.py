@@ -1011,3 +1011,159 @@ def test_an_allowlist_missing_a_registry_of_the_monitoring_or_backup_stage_is_re
     assert any("%s (%s)" % (image, source) in p for p in result["problems"]), result["problems"]
     off = ks.stack_images(dict(stack, **{role + "_enabled": False}), settings)
     assert not [i for i in off if i["source"].startswith(role)]
+
+
+# --------------------------------------------------------------------------------------------- platform namespaces
+
+ALL_PLATFORM = ["cert_manager", "gpu_operator", "network_operator", "object_store", "lws", "keda", "cnpg", "monitoring",
+                "backup", "mesh"]
+# (id, stack, mesh on, audit sink, installed platform keys, facts beyond them)
+PLATFORM_CASES = [
+    ("no stack: every stage's default on", None, True, None, ALL_PLATFORM, {"ceph_internal", "backup_object_store"}),
+    ("the mesh off", None, False, None, [k for k in ALL_PLATFORM if k != "mesh"], {"ceph_internal", "backup_object_store"}),
+    ("an audit sink", None, True, {"host": "siem"}, ALL_PLATFORM + ["logging"], {"ceph_internal", "backup_object_store"}),
+    ("stages off", {"cert_manager_enabled": False, "gpu_operator_enabled": "false", "network_operator_enabled": False,
+                    "rook_ceph_enabled": False, "model_serving_enabled": False, "cloudnative_pg_enabled": False,
+                    "observability_enabled": False, "backup_enabled": False}, False, None, [], set()),
+    ("KEDA off, LWS on", {"model_serving_keda_enabled": False}, True, None, [k for k in ALL_PLATFORM if k != "keda"],
+     {"ceph_internal", "backup_object_store"}),
+    ("serving off takes LWS and KEDA", {"model_serving_enabled": False}, True, None,
+     [k for k in ALL_PLATFORM if k not in ("lws", "keda")], {"ceph_internal", "backup_object_store"}),
+    ("the serving stage rendered no LWS", {"model_serving_k8s_namespaces": ["serving", "keda"]}, True, None,
+     [k for k in ALL_PLATFORM if k != "lws"], {"ceph_internal", "backup_object_store"}),
+    ("external Ceph, off-site S3", {"rook_ceph_mode": "external", "backup_location": "s3"}, True, None, ALL_PLATFORM,
+     {"ceph_external", "backup_s3"}),
+]
+
+
+@pytest.mark.parametrize("case", PLATFORM_CASES, ids=[c[0] for c in PLATFORM_CASES])
+def test_platform_facts(case):
+    _id, stack, mesh, sink, installed, facts = case
+    namespaces = defaults()["security_namespaces"]
+    got_installed, got_facts = ks.platform_facts(stack, mesh, sink, namespaces)
+    assert got_installed == installed
+    assert got_facts == set(installed) | facts
+
+
+URL_PORTS = [("https://s3.example.internal", 443), ("http://minio.example.internal", 80),
+             ("https://s3.example.internal:9000/bucket", 9000), ("https://[2001:db8::1]:8443", 8443),
+             ("s3.example.internal", None), ("", None), (None, None)]
+
+
+@pytest.mark.parametrize("url,port", URL_PORTS)
+def test_url_port(url, port):
+    assert ks._url_port(url) == port
+
+
+def test_port_ranges_become_end_ports():
+    assert ks._port_list([3300, (6800, 7300)]) == [{"protocol": "TCP", "port": 3300},
+                                                   {"protocol": "TCP", "port": 6800, "endPort": 7300}]
+
+
+def _namespaces_with_policies(result):
+    return sorted(set(p["metadata"]["namespace"] for p in policies(result)))
+
+
+def test_a_stage_that_is_off_gets_no_policy_in_its_namespace():
+    stack = {"backup_enabled": False, "model_serving_keda_enabled": False, "network_operator_enabled": False}
+    result = ks.security_stage(defaults(), stack=stack)
+    assert result["problems"] == []
+    present = _namespaces_with_policies(result)
+    for namespace in ("velero", "keda", "nvidia-network-operator"):
+        assert namespace not in present
+    assert "cert-manager" in present and "lws-system" in present
+    assert not [f for f in result["outputs"]["flows"] if f["name"].startswith(("velero-", "keda-", "network-operator-"))]
+
+
+def test_the_namespaces_follow_the_stages_variables():
+    namespaces = dict(defaults()["security_namespaces"], cert_manager="certs", backup="backups")
+    result = ks.security_stage(defaults(security_namespaces=namespaces))
+    denied = [p["metadata"]["namespace"] for p in policies(result) if p["metadata"]["name"] == "privateai-default-deny"]
+    assert "certs" in denied and "backups" in denied
+    assert "cert-manager" not in denied and "velero" not in denied
+
+
+def test_webhook_sources_default_to_the_api_server_and_can_be_narrowed():
+    hook = [p for p in policies(ks.security_stage(defaults()))
+            if p["metadata"]["name"] == "privateai-api-server-to-cert-manager-webhook-ingress"][0]
+    assert hook["spec"]["ingress"][0]["from"] == [{"ipBlock": {"cidr": API_SERVER[0]}}]
+    built = policies(ks.security_stage(defaults(security_webhook_source_cidrs=["192.0.2.20/30"])))
+    assert ne.allowed(built, ne.external("192.0.2.21"), CM_WEBHOOK, 10250)
+    assert not ne.allowed(built, API_SERVER_IP, CM_WEBHOOK, 10250)
+
+
+def test_alertmanager_receivers_without_addresses_warn_and_stay_closed():
+    stack = {"observability_alert_receivers": [{"name": "ops", "type": "email"}]}
+    result = ks.security_stage(defaults(), stack=stack)
+    assert result["problems"] == []
+    assert [w for w in result["warnings"] if w.startswith("observability_alert_receivers names 1 receiver(s) but "
+                                                          "security_alertmanager_egress_cidrs is empty")]
+    assert not ne.allowed(policies(result), ALERTMANAGER, SMTP, 25)
+    opened = ks.security_stage(defaults(security_alertmanager_egress_cidrs=["10.70.0.0/24"],
+                                        security_alertmanager_egress_ports=[587]), stack=stack)
+    assert not [w for w in opened["warnings"] if w.startswith("observability_alert_receivers")]
+    assert ne.allowed(policies(opened), ALERTMANAGER, SMTP, 587)
+    assert not ne.allowed(policies(opened), ALERTMANAGER, SMTP, 25)
+
+
+def test_the_site_opens_egress_of_a_platform_workload():
+    extra = [{"name": "vault", "from": "velero", "cidrs": ["10.80.0.0/24"], "ports": [8200]}]
+    built = policies(ks.security_stage(defaults(security_egress_extra=extra)))
+    assert ne.allowed(built, VELERO, ne.external("10.80.0.9"), 8200)
+    assert not ne.allowed(built, VELERO, ne.external("10.80.0.9"), 443)
+    assert not ne.allowed(built, GRAFANA, ne.external("10.80.0.9"), 8200)
+
+
+PLATFORM_BAD = [
+    ("no node addresses with Rook", {"security_node_cidrs": []}, None,
+     ["security_node_cidrs is empty: the nodes' kernel RBD/CephFS clients"]),
+    ("no node addresses with monitoring only", {"security_node_cidrs": []}, {"rook_ceph_enabled": False},
+     ["security_node_cidrs is empty: Prometheus scrapes node-exporter"]),
+    ("external Ceph without its addresses", {}, {"rook_ceph_mode": "external"}, ["security_ceph_external_cidrs is empty"]),
+    ("off-site S3 without its addresses", {}, {"backup_location": "s3", "backup_s3": {"url": "https://s3.example.internal"}},
+     ["security_backup_s3_cidrs is empty: backup_location is s3: Velero writes to the off-site S3 endpoint "
+      "(https://s3.example.internal)"]),
+    ("a sink without its addresses", {"security_audit_sink": {"type": "syslog", "host": "siem.example.internal",
+                                                              "port": 6514}}, None,
+     ["security_audit_sink_cidrs is empty: Fluent Bit ships to security_audit_sink (siem.example.internal)"]),
+    ("node CIDR with host bits", {"security_node_cidrs": ["192.0.2.1/24"]}, None, ["security_node_cidrs[0] is '192.0.2.1/24'"]),
+    ("webhook source not a CIDR", {"security_webhook_source_cidrs": ["apiserver"]}, None,
+     ["security_webhook_source_cidrs[0] is 'apiserver'"]),
+    ("receiver port out of range", {"security_alertmanager_egress_ports": [0]}, None,
+     ["security_alertmanager_egress_ports[0] is 0"]),
+    ("egress extra from a namespace the stack does not deny", {"security_egress_extra": [
+        {"name": "x", "from": "ingress_controller", "cidrs": ["10.0.0.0/8"], "ports": [443]}]}, None,
+     ["security_egress_extra[0].from is 'ingress_controller'"]),
+]
+
+
+@pytest.mark.parametrize("case", PLATFORM_BAD, ids=[c[0] for c in PLATFORM_BAD])
+def test_platform_bad_input_names_the_variable(case):
+    _id, overrides, stack, expected = case
+    result = ks.security_stage(defaults(**overrides), stack=stack)
+    assert result["stage"] is None
+    text = "\n".join(result["problems"])
+    for part in expected:
+        assert part in text, text
+
+
+def test_nothing_needs_node_addresses_without_rook_and_monitoring():
+    result = ks.security_stage(defaults(security_node_cidrs=[]),
+                               stack={"rook_ceph_enabled": False, "observability_enabled": False})
+    assert result["problems"] == []
+    assert not [f for f in result["outputs"]["flows"] if f["name"] in ("prometheus-to-nodes", "nodes-to-ceph-daemons")]
+
+
+def test_a_platform_flow_exists_only_where_the_namespaces_of_its_ends_are_installed():
+    """Each platform flow's condition names the platform namespace of both its ends (a policy in a namespace the
+    stack does not install would fail to apply)."""
+    platform_keys = set(k for k, _names in ks.PLATFORM)
+    flows_platform = [f for f in ks.FLOWS if isinstance(f[4], tuple)]
+    assert len(flows_platform) > 30
+    missing = []
+    for name, source, dest, _ports, condition in flows_platform:
+        for end in (source, dest):
+            if not end.startswith("cidrs:") and ks.WORKLOADS[end][0] in platform_keys \
+                    and ks.WORKLOADS[end][0] not in condition:
+                missing.append("%s: %s" % (name, ks.WORKLOADS[end][0]))
+    assert missing == []
