@@ -385,7 +385,7 @@ def _platform_cidr_problems(settings, s, stack):
                       % (s.get("audit_sink_host") or "its host"), "[10.60.0.5/32]"))
     for name, why, example in needs:
         if not settings.get(name):
-            out.append("%s is empty: %s, and egress is denied by default; give their addresses, such as %s (or set "
+            out.append("%s is empty: %s, which the default deny blocks without them; give their addresses, such as %s (or set "
                        "security_network_policies: false)" % (name, why, example))
     return out
 
