@@ -29,6 +29,8 @@ import copy
 import os
 import re
 
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
@@ -437,7 +439,8 @@ def platform_facts(stack, mesh_enabled, audit_sink, namespaces=None):
     """(installed PLATFORM keys, facts) from the other stages' settings (``stack``, absent settings count as on:
     the stages' defaults) and this stage's own: which platform namespaces the stack installs, whether Rook runs the
     Ceph daemons (ceph_internal) or uses the site's (ceph_external), where Velero writes (backup_object_store,
-    backup_s3)."""
+    backup_s3). Where the serving stage rendered earlier in the run (``model_serving_k8s_namespaces``), the
+    LeaderWorkerSet and KEDA namespaces count only when it rendered them (``namespaces``: security_namespaces)."""
     stack = stack or {}
     rendered = stack.get("model_serving_k8s_namespaces")
     installed = []
@@ -461,11 +464,16 @@ def platform_facts(stack, mesh_enabled, audit_sink, namespaces=None):
 
 
 def _url_port(url):
-    """The TCP port of an http(s) URL (its explicit port, else 443/80), None when it is not one."""
-    match = re.match(r"^(https?)://(?:[^@/]*@)?(\[[0-9a-fA-F:.]+\]|[^/:]+)(?::([0-9]+))?(?:/|$)", str(url or ""))
-    if not match:
+    """The TCP port of an http(s) URL (its explicit port, else 443/80), None when it is not one (the URL's syntax is
+    the backup stage's check)."""
+    try:
+        parts = urlsplit(str(url or ""))
+        port = parts.port
+    except ValueError:
         return None
-    return int(match.group(3)) if match.group(3) else (443 if match.group(1) == "https" else 80)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return port or (443 if parts.scheme == "https" else 80)
 
 
 def read_network(reader, auth_enabled, stack=None, mesh_enabled=True, audit_sink=None):
