@@ -531,9 +531,8 @@ class Platform(object):
                           [], source="rook CephCluster")
         self._add_pod(namespace, "rook-ceph-mds-a", {"app": "rook-ceph-mds", "ceph_daemon_type": "mds"}, [],
                       source="rook CephFilesystem")
-        self._add_pod(namespace, "rook-ceph-rgw", unit.RGW["labels"], [{"ports": [{"name": "http",
-                                                                                     "containerPort": RGW_POD_PORT}]}],
-                      source="rook CephObjectStore")
+        gateway = [{"ports": [{"name": "http", "containerPort": RGW_POD_PORT}]}]
+        self._add_pod(namespace, "rook-ceph-rgw", unit.RGW["labels"], gateway, source="rook CephObjectStore")
         self.services[(namespace, "rook-ceph-mgr")] = ({"app": "rook-ceph-mgr", "mgr_role": "active"},
                                                        {9283: ("http-metrics", 9283)}, {"app": "rook-ceph-mgr"})
 
