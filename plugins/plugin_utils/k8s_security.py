@@ -814,7 +814,13 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     manifests = _namespace_labels(network, mesh, identity, psa)
     if mesh["enabled"]:
         mesh_ns = dict(mesh, namespace=network["namespaces"]["mesh"])
-        mesh_releases, mesh_manifests = build_mesh(mesh_ns, network["namespaces"], network["tenant_namespaces"])
+        plaintext = mesh_plaintext_ports(network, identity["enabled"], mesh["ingress_controller_ports"])
+        mesh_problems = mesh_plaintext_problems(plaintext, network["selectors"])
+        if mesh_problems:
+            reader.add(mesh_problems)
+            return out
+        mesh_releases, mesh_manifests = build_mesh(mesh_ns, network["namespaces"], network["tenant_namespaces"],
+                                                   plaintext, network["selectors"])
         releases += mesh_releases
         manifests += mesh_manifests
     else:
@@ -934,7 +940,50 @@ def read_mesh(reader):
     s["wait_timeout"] = reader.read("security_mesh_wait_timeout", v.to_int)
     if s["wait_timeout"] is not None and s["wait_timeout"] < 1:
         reader.add(["security_mesh_wait_timeout is %d: give the seconds helm waits, 1 or more" % s["wait_timeout"]])
+    s["ingress_controller_ports"] = _ports(reader.read("security_mesh_ingress_controller_ports", v.to_list),
+                                           "security_mesh_ingress_controller_ports", reader)
     return s
+
+
+def mesh_plaintext_ports(network, auth_enabled, ingress_controller_ports=()):
+    """{workload: [port, ...]}: the ports of workloads in the ambient mesh that a client outside the mesh reaches.
+
+    STRICT mTLS refuses every plaintext connection to a pod in the mesh, and some clients cannot be in it: the API
+    server calling an admission webhook (CloudNativePG's, the Prometheus operator's, the ingress controller's), a
+    platform namespace left out of the mesh (KEDA's operator querying Prometheus), and the users' browsers and
+    clients reaching the ingress controller. Taken from the flow table (FLOWS): a flow whose destination is in an
+    AMBIENT namespace and whose source is outside the cluster or in a namespace that is not. Whether the site named
+    the source's addresses does not matter here (the exception is needed even without NetworkPolicies)."""
+    facts = set(network.get("facts") or ())
+    if auth_enabled:
+        facts.add("auth")
+    ambient = set(AMBIENT)
+    out = {}
+    for _name, source, dest, ports, condition in FLOWS:
+        if ports is None or dest.startswith("cidrs:") or not _holds(condition, facts):
+            continue
+        if WORKLOADS[dest][0] not in ambient:
+            continue
+        if not source.startswith("cidrs:") and WORKLOADS[source][0] in ambient:
+            continue
+        if ports in NAMED_PORTS:
+            ports = NAMED_PORTS[ports](network)
+        out.setdefault(dest, set()).update(port for port in ports if isinstance(port, int))
+    if ingress_controller_ports:
+        out.setdefault("ingress_controller", set()).update(ingress_controller_ports)
+    return dict((name, sorted(ports)) for name, ports in out.items() if ports)
+
+
+def mesh_plaintext_problems(plaintext, selectors):
+    """A PeerAuthentication selects its workload by matchLabels only: a selector the exceptions need that has none."""
+    problems = []
+    for name in sorted(plaintext):
+        selector = (selectors or {}).get(name) or {}
+        if selector.get("matchExpressions") or not selector.get("matchLabels"):
+            problems.append("security_workload_selectors.%s is %r: with the mesh on, its ports %s take plaintext from "
+                            "clients outside the mesh through a PeerAuthentication, which selects pods by matchLabels "
+                            "only; give its pods' labels as matchLabels" % (name, selector, plaintext[name]))
+    return problems
 
 
 def _mesh_release(m, name, chart, values):
@@ -947,8 +996,9 @@ def _mesh_release(m, name, chart, values):
     return release
 
 
-def build_mesh(m, namespaces, tenants):
-    """Istio ambient (base, istiod, CNI, ztunnel), its CA an intermediate of the internal CA, STRICT mTLS."""
+def build_mesh(m, namespaces, tenants, plaintext=None, selectors=None):
+    """Istio ambient (base, istiod, CNI, ztunnel), its CA an intermediate of the internal CA, STRICT mTLS; the ports
+    of ``plaintext`` ({workload: ports}, mesh_plaintext_ports) PERMISSIVE on their workload only."""
     pull = [{"name": name} for name in m["image_pull_secrets"]]
     glob = {}
     if m["image_registry"]:
@@ -992,6 +1042,14 @@ def build_mesh(m, namespaces, tenants):
                                               "namespace %s: mutual TLS only" % namespaces[key]))
     for name in tenants:
         manifests.append(_peer_authentication("privateai-strict", name, "tenant %s: mutual TLS only" % name))
+    for workload, ports in sorted((plaintext or {}).items()):
+        key, what = WORKLOADS[workload]
+        pa = _peer_authentication("privateai-plaintext-" + workload.replace("_", "-"), namespaces[key],
+                                  "%s: mutual TLS only, except ports %s, which clients outside the mesh reach (the "
+                                  "NetworkPolicies name those clients)" % (what, ", ".join(str(p) for p in ports)))
+        pa["definition"]["spec"]["selector"] = {"matchLabels": dict(selectors[workload]["matchLabels"])}
+        pa["definition"]["spec"]["portLevelMtls"] = dict((str(port), {"mode": "PERMISSIVE"}) for port in ports)
+        manifests.append(pa)
     return releases, manifests
 
 

@@ -687,11 +687,58 @@ def test_mesh_ca_is_an_intermediate_of_the_internal_ca_and_mtls_strict():
     assert certificate["spec"]["isCA"] is True
     assert certificate["spec"]["issuerRef"] == {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "privateai-ca"}
     strict = sorted(m["metadata"]["namespace"] for m in manifests if m["kind"] == "PeerAuthentication"
-                    and m["spec"]["mtls"]["mode"] == "STRICT")
+                    and m["spec"]["mtls"]["mode"] == "STRICT" and "selector" not in m["spec"])
     assert strict == ["dify", "istio-system", "privateai-security", "serving"]
     assert [r["chart"] for r in result["stage"]["releases"]] == ["base", "istiod", "cni", "ztunnel"]
     istiod = result["stage"]["releases"][1]["values"]
     assert istiod["profile"] == "ambient" and istiod["env"]["DEFAULT_WORKLOAD_CERT_TTL"] == "24h"
+
+
+def plaintext_exceptions(result):
+    """{(namespace, matchLabels as sorted items): {port: mode}} of the workload PeerAuthentications."""
+    out = {}
+    for m in result["stage"]["manifests"]:
+        d = m["definition"]
+        if d["kind"] == "PeerAuthentication" and "selector" in d["spec"]:
+            assert d["spec"]["mtls"] == {"mode": "STRICT"}
+            key = (d["metadata"]["namespace"], tuple(sorted(d["spec"]["selector"]["matchLabels"].items())))
+            out[key] = dict((port, rule["mode"]) for port, rule in d["spec"]["portLevelMtls"].items())
+    return out
+
+
+def test_mesh_opens_plaintext_only_on_the_ports_clients_outside_the_mesh_reach():
+    # The API server calls the CloudNativePG and Prometheus operator webhooks, KEDA's operator (not in the mesh)
+    # queries Prometheus, browsers reach the ingress controller: under STRICT mTLS each needs its port PERMISSIVE on
+    # that workload, and nothing else is opened (Dify's API, the engines, PostgreSQL stay mTLS only).
+    got = plaintext_exceptions(ks.security_stage(defaults()))
+    assert got == {
+        ("cnpg-system", (("app.kubernetes.io/name", "cloudnative-pg"),)): {"9443": "PERMISSIVE"},
+        ("monitoring", (("app.kubernetes.io/component", "prometheus-operator"),)): {"10250": "PERMISSIVE"},
+        ("monitoring", (("app.kubernetes.io/name", "prometheus"),)): {"9090": "PERMISSIVE"},
+        ("ingress-nginx", (("app.kubernetes.io/name", "ingress-nginx"),)): {"80": "PERMISSIVE", "443": "PERMISSIVE",
+                                                                            "8443": "PERMISSIVE"},
+    }
+
+
+def test_mesh_plaintext_follows_what_is_installed():
+    # Without KEDA nobody outside the mesh queries Prometheus; with the ingress ports emptied only the webhooks stay.
+    stack = {"model_serving_keda_enabled": False}
+    got = plaintext_exceptions(ks.security_stage(defaults(security_mesh_ingress_controller_ports=[]), stack=stack))
+    assert sorted(ns for ns, _labels in got) == ["cnpg-system", "monitoring"]
+    assert {"9090": "PERMISSIVE"} not in got.values()
+    assert plaintext_exceptions(ks.security_stage(defaults(security_mesh_enabled=False))) == {}
+
+
+def test_mesh_plaintext_needs_match_labels():
+    selectors = ks.security_stage(defaults())  # the defaults build
+    assert selectors["problems"] == []
+    result = ks.security_stage(defaults(security_workload_selectors=dict(
+        yaml.safe_load(open(os.path.join(ROOT, "roles", "security", "defaults", "main.yml")))["security_workload_selectors"],
+        cnpg_operator={"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In",
+                                             "values": ["cloudnative-pg"]}]})))
+    assert any("security_workload_selectors.cnpg_operator" in p and "[9443]" in p and "matchLabels" in p
+               for p in result["problems"]), result["problems"]
+    assert result["stage"] is None
 
 
 def test_mesh_mirror_reaches_every_chart():
