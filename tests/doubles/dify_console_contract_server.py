@@ -40,8 +40,9 @@ daemon), ``plugin_task_error`` (the install task fails with that message), ``tas
 ends), ``access_token_uses`` (each access token is good for that many calls, then answers 401 "Invalid token." -
 an expired token), ``https_console`` (as Dify 1.14.2 does when its CONSOLE_API_URL and CONSOLE_WEB_URL are https, even
 when reached over plain http as through a ``kubectl port-forward``: the ``access_token``, ``refresh_token`` and
-``csrf_token`` cookies are named ``__Host-<name>`` and marked Secure, and only those names are read back; api/libs/
-token.py ``is_secure`` and ``_real_cookie_name``; the Flask ``session`` cookie stays as it is). ``requests`` records method, path, status and cookie names - never a password or token.
+``csrf_token`` cookies are named ``__Host-<name>`` and marked Secure, and only those names are read back;
+api/libs/token.py ``is_secure`` and ``_real_cookie_name``; the Flask ``session`` cookie stays as it is).
+``requests`` records method, path, status and cookie names as sent - never a password or token.
 
 Use in-process (``with DifyConsoleContractServer(...) as server: server.url``) or as a script that prints its port:
 ``python dify_console_contract_server.py [--init-password-file F] [--version 1.14.2]``.
