@@ -18,7 +18,7 @@ description:
     (cordon, drain, reboot, GPU gate, Ready, uncordon through roles/node_maintenance; a registered Node), or C(stop)
     (a cluster is configured but its API did not answer, and O(allow_without_api) is false).
   - With O(driver_planned) it decides instead, BEFORE any package changes, how the driver stage installs a driver
-    change - C(live) (in place: the packages do not change, a first install, not part of a cluster, or not a registered
+    change - C(live) (in place - the packages do not change, a first install, not part of a cluster, or not a registered
     Node), C(drain) (cordon, drain, install, reboot, GPU gate, Ready, uncordon through roles/node_maintenance with the
     driver_upgrade action) or C(stop) (a cluster is configured but its API did not answer, and O(allow_without_api) is
     false); the result then carries C(change) (C(first), C(none) or C(change)) and C(changes) instead of C(reasons).
