@@ -7,6 +7,8 @@ reboots.
 - A kubeconfig whose API server does not answer (a closed port on this machine, the unreachable-API pattern of
   tests/k8s/test_apply_preflight.py): the stage stops at the node, naming it, the API server and the fix; nothing is
   drained or rebooted, in check mode and not; node_maintenance_reboot_without_api: true takes the plain path instead.
+- The driver step before it (tasks/driver_route.yml): with that kubeconfig and a driver change pending (another
+  pinned version), the stage stops at the node before any package changes; the node's package state is unchanged.
 
 The node gets the signed stand-in apt repository of TEST-DOUBLE packages (tests/standins) and install_without_gpu,
 so the real driver role installs "580" packages and then finds their kernel module installed but not loaded.
@@ -146,7 +148,7 @@ def test_a_driver_change_stops_before_any_package_when_the_cluster_does_not_answ
     # The first test installed the newest stand-in driver (580.105.08); asking for 580.95.05 is a driver change.
     name = gpu_node.names[0]
     before = driver_packages(gpu_node)
-    assert "nvidia-driver-cuda=580.105.08-1 install ok installed" in before, before
+    assert "nvidia-driver-cuda=580.105.08-1 hold ok installed" in before, before
     server, kubeconfig = unreachable_kubeconfig(tmp_path / "kubeconfig")
     inventory = gpu_node.inventory(group_vars=dict(GOOD, nvidia_driver_version="580.95.05", privateai_kubeconfig=kubeconfig,
                                                    privateai_kube_context="ops@site", cluster_access_api_timeout=3))
