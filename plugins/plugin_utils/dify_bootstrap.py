@@ -116,9 +116,12 @@ def _access(reader, s, problems, contact):
                         "whole bootstrap, plugin install included, runs through it)" % (PREFIX, s["port_forward_seconds"]))
     if s["kubeconfig"] is not None:
         if not s["kubeconfig"]:
-            problems.append("%skubeconfig is empty: %sconsole_access port_forward starts `kubectl port-forward` to "
-                            "Dify's nginx front Service and needs the cluster's kubeconfig; set privateai_kubeconfig "
-                            "(or %skubeconfig) to it, or set %sconsole_access to ingress" % ((PREFIX,) * 4))
+            # Render mode starts no port-forward (Dify is not contacted): the lab and a review render have none.
+            if contact:
+                problems.append("%skubeconfig is empty: %sconsole_access port_forward starts `kubectl port-forward` "
+                                "to Dify's nginx front Service and needs the cluster's kubeconfig; set "
+                                "privateai_kubeconfig (or %skubeconfig) to it, or set %sconsole_access to ingress"
+                                % ((PREFIX,) * 4))
         elif validate.one_line(s["kubeconfig"]):
             problems.append("%skubeconfig %r is not one line; give the kubeconfig file's path" % (PREFIX, s["kubeconfig"]))
         elif contact and not os.path.isfile(s["kubeconfig"]):

@@ -134,3 +134,14 @@ def test_render_mode_does_not_need_the_kubeconfig_file(tmp_path):
                                                       dify_bootstrap_admin_password_file="/nonexistent"),
                                              mode="render")
     assert result["problems"] == [] and not result["contact"]
+
+
+def test_render_mode_does_not_need_a_kubeconfig_at_all(tmp_path):
+    # The lab and a review render set no kubeconfig; with the console front on the access is port_forward, and a
+    # render starts no port-forward. Apply mode with the same settings is refused (naming the variable).
+    changes = dict(dify_bootstrap_console_access="port_forward", dify_bootstrap_kubeconfig="",
+                   dify_bootstrap_admin_password_file="/nonexistent")
+    render = dify_bootstrap.bootstrap_inputs(settings(tmp_path, **changes), mode="render")
+    assert render["problems"] == [] and not render["contact"]
+    applied = dify_bootstrap.bootstrap_inputs(settings(tmp_path, **changes))
+    assert any(p.startswith("dify_bootstrap_kubeconfig is empty") for p in applied["problems"]), applied["problems"]
