@@ -17,7 +17,7 @@ options:
       - Base URL of the Dify console (where C(/console/api) is served), for example V(https://dify.example.internal)
         or V(http://dify-api.dify.svc:5001).
       - On an V(https) console Dify sets C(__Host-) prefixed Secure cookies; the client sends them back only over
-        https, so give the https URL the console runs on.
+        https, so give the https URL the console runs on, or a loopback port-forward with O(port_forward=true).
     type: str
     required: true
   admin_email:
@@ -41,6 +41,15 @@ options:
   ca_path:
     description: PEM file with the CA that signed the console's certificate (the internal CA).
     type: path
+  port_forward:
+    description:
+      - O(console_url) is a loopback address (V(127.0.0.1), V(::1), V(localhost)) where a C(kubectl port-forward)
+        of Dify's nginx front Service listens, for example V(http://127.0.0.1:18080).
+      - Dify's Secure (C(__Host-) prefixed) cookies, set because its own console URL is https, are then sent back
+        over the tunnel's plain http, as a browser on the https URL would. Never for any other http host; a
+        non-loopback O(console_url) with V(true) is refused before any call.
+    type: bool
+    default: false
 notes:
   - One cookie jar per run, as the console web app keeps; every call after login sends the C(X-CSRF-Token) header
     with the value of the C(csrf_token) cookie. An HTTP 401 refreshes the tokens once (or logs in again) and retries.

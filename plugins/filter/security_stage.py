@@ -33,7 +33,9 @@ options:
       C(rook_ceph_image_registry), C(dify_images), C(cloudnative_pg_image_registry), ... as set);
       C(security_image_registries) must admit every image they pull. Also C(model_serving_weights_source),
       C(model_serving_weights_endpoint) and C(dify_plugin_pip_mirror_url) (a warning when the weights Jobs or the
-      plugin daemon would need egress nothing opens).
+      plugin daemon would need egress nothing opens). Also the platform stages' C(<role>_enabled) settings, which
+      decide the platform namespaces that are default-denied, and C(rook_ceph_mode), C(backup_location),
+      C(backup_s3), C(observability_alert_receivers) (the platform flows they need).
     type: dict
   require_secrets:
     description: Refuse a missing OIDC client secret (apply mode, or a render that writes secrets).
@@ -71,7 +73,9 @@ def security_stage(variables, secrets=None, require_secrets=False, stack=None):
     return k8s_security.security_stage(settings, secrets=k8s_platform.plain(secrets) or None,
                                        require_secrets=bool(require_secrets),
                                        stack_images=k8s_security.stack_images(stack, settings),
-                                       stack=dict((k, v) for k, v in stack.items() if k in k8s_security.EGRESS_VARIABLES))
+                                       stack=dict((k, v) for k, v in stack.items()
+                                                  if k in k8s_security.EGRESS_VARIABLES + k8s_security.PLATFORM_VARIABLES
+                                                  and not (isinstance(v, str) and "{{" in v)))
 
 
 class FilterModule(object):

@@ -35,7 +35,7 @@ import uuid
 import zipfile
 
 from ansible.module_utils.six.moves import http_client
-from ansible.module_utils.six.moves.http_cookiejar import CookieJar
+from ansible.module_utils.six.moves.http_cookiejar import CookieJar, DefaultCookiePolicy
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urlparse
 from ansible.module_utils.urls import open_url
@@ -57,6 +57,8 @@ BASE64_LOGIN_SINCE = (1, 11, 2)
 PROVIDER_PLUGIN = "langgenius/openai_api_compatible"
 PROVIDER = PROVIDER_PLUGIN + "/openai_api_compatible"
 MODEL_TYPES = {"chat": "llm", "embedding": "text-embedding", "rerank": "rerank"}
+# The hosts a `kubectl port-forward` listens on (``--address 127.0.0.1``; ``localhost`` and ``::1`` name the same).
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 # A model name as Dify and the OpenAI-compatible engines take it: no spaces or control characters.
 MODEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}$")
 
@@ -188,12 +190,39 @@ def _is_timeout(exc):
     return isinstance(exc, (socket.timeout, TimeoutError)) or "timed out" in str(exc).lower()
 
 
+def is_loopback(url):
+    """Whether ``url``'s host is the loopback address a port-forward listens on (127.0.0.1, ::1, localhost)."""
+    try:
+        host = urlparse(url or "").hostname
+    except ValueError:
+        return False
+    return (host or "").lower() in LOOPBACK_HOSTS
+
+
+class PortForwardCookiePolicy(DefaultCookiePolicy):
+    """The standard policy, except that a Secure cookie goes back over plain http to a loopback host.
+
+    Dify marks its console cookies Secure (``__Host-`` names) when its console URL is https. Reached through a
+    ``kubectl port-forward`` on 127.0.0.1 the hop to the tunnel is plain http, but the bytes travel only on this host
+    and then inside the Kubernetes API server's connection, so sending the cookies back is what the browser on the
+    https URL does. Any other http host still gets no Secure cookie (the standard rule)."""
+
+    def return_ok_secure(self, cookie, request):
+        if cookie.secure and request.type == "http" and is_loopback(request.get_full_url()):
+            return True
+        return DefaultCookiePolicy.return_ok_secure(self, cookie, request)
+
+
 class DifyConsole(object):
     """One session with Dify's console API. ``opener`` is ``open_url`` (a test may pass another);
-    ``sleep``/``clock`` are ``time.sleep``/``time.monotonic``."""
+    ``sleep``/``clock`` are ``time.sleep``/``time.monotonic``. ``port_forward``: the URL is a loopback address
+    reached through a ``kubectl port-forward`` (refused for any other host), so Dify's Secure cookies are sent back
+    over its plain http (PortForwardCookiePolicy)."""
 
     def __init__(self, url, timeout=DEFAULT_TIMEOUT, validate_certs=True, ca_path=None, secrets=(),
-                 opener=open_url, sleep=time.sleep, clock=time.monotonic):
+                 opener=open_url, sleep=time.sleep, clock=time.monotonic, port_forward=False):
+        if port_forward and not is_loopback(url):
+            raise ValueError("port_forward needs a loopback console URL (http://127.0.0.1:PORT), not %r" % (url,))
         self.base = url.strip().rstrip("/")
         self.api = self.base + "/console/api"
         self.timeout = timeout
@@ -202,7 +231,8 @@ class DifyConsole(object):
         self.opener = opener
         self.sleep = sleep
         self.clock = clock
-        self.jar = CookieJar()
+        self.port_forward = bool(port_forward)
+        self.jar = CookieJar(PortForwardCookiePolicy() if port_forward else DefaultCookiePolicy())
         self.version = None
         self.secrets = [s for s in secrets if s]
         self._credentials = None
@@ -367,6 +397,12 @@ class DifyConsole(object):
             raise DifyError(step, "Failed to %s (POST %s/login) due to: the answer set no csrf_token cookie; on an "
                                   "https console the cookies are Secure: use the https:// console URL"
                             % (step, self.api))
+        secure = sorted(c.name for c in self.jar if c.secure)
+        if secure and urlparse(self.api).scheme == "http" and not self.port_forward:
+            raise DifyError(step, "Failed to %s (POST %s/login) due to: Dify set Secure cookies (%s; its console URL "
+                                  "is https) that are never sent back over plain http to this host; use the https:// "
+                                  "console URL, or a kubectl port-forward on 127.0.0.1 with port_forward true"
+                            % (step, self.api, ", ".join(secure)))
         self._credentials = (email, password)
 
     def reauthenticate(self, step):
@@ -725,6 +761,7 @@ def connection_argument_spec():
         timeout=dict(type="float", default=DEFAULT_TIMEOUT),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
+        port_forward=dict(type="bool", default=False),
     )
 
 
@@ -741,12 +778,17 @@ def check_connection(params):
     ca_path = params.get("ca_path")
     if ca_path and not os.path.isfile(ca_path):
         problems.append("ca_path %r is not a file; set ca_path to the internal CA bundle (PEM)" % (ca_path,))
+    if params.get("port_forward") and not is_loopback(params.get("console_url")):
+        problems.append("port_forward is true but console_url %r is not a loopback address; a port-forward listens "
+                        "on http://127.0.0.1:PORT: set console_url to it, or port_forward to false (Secure cookies "
+                        "are never sent over plain http to another host)" % (params.get("console_url"),))
     return problems
 
 
 def client_from(params):
     return DifyConsole(params["console_url"], timeout=params["timeout"], validate_certs=params["validate_certs"],
-                       ca_path=params["ca_path"], secrets=[params.get("admin_password")])
+                       ca_path=params["ca_path"], secrets=[params.get("admin_password")],
+                       port_forward=bool(params.get("port_forward")))
 
 
 def run_module(module, action, extra_problems=(), login=True):

@@ -21,6 +21,11 @@ from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import val
 
 PREFIX = "dify_bootstrap_"
 KINDS = ("chat", "embedding", "rerank")
+# How the bootstrap reaches the console: the console URL (ingress), or a `kubectl port-forward` of Dify's nginx front
+# Service on 127.0.0.1 (port_forward: past the oauth2-proxy gate of dify_console_auth_enabled, which only a browser
+# session of the site's IdP passes).
+ACCESS = ("ingress", "port_forward")
+LOOPBACK = "127.0.0.1"
 
 
 def _model(name, value, problems):
@@ -75,6 +80,64 @@ def _init_password_rule(name, value, problems):
                         "shown); write a shorter init password into it" % (name, dify_console.INIT_PASSWORD_MAX))
 
 
+def _port(name, value):
+    """A TCP port, 1 to 65535."""
+    if not 0 < value < 65536:
+        return ["%s is %d: give a TCP port, 1 to 65535" % (name, value)]
+    return []
+
+
+def _kubectl(name, value):
+    if not value or validate.one_line(value) or " " in value:
+        return ["%s is %s: give the kubectl binary (a name on PATH or an absolute path)"
+                % (name, validate.describe(value))]
+    return []
+
+
+def _access(reader, s, problems, contact):
+    """The console access settings; ``s["forward"]``: the port-forward to start (None for ingress) and
+    ``s["connect_url"]``: the URL the modules call (the loopback end of the tunnel, or the console URL)."""
+    before = len(problems)
+    s["console_access"] = reader.read(PREFIX + "console_access", validate.to_choice, ACCESS)
+    s["namespace"] = reader.read(PREFIX + "namespace", validate.to_str, check=validate.check_dns_label)
+    s["front_service"] = reader.read(PREFIX + "front_service", validate.to_str, check=validate.check_dns_label)
+    s["front_port"] = reader.read(PREFIX + "front_port", validate.to_int, check=_port)
+    s["local_port"] = reader.read(PREFIX + "local_port", validate.to_int, check=_port)
+    s["port_forward_seconds"] = reader.read(PREFIX + "port_forward_seconds", validate.to_int)
+    s["kubectl"] = reader.read(PREFIX + "kubectl", validate.to_str, check=_kubectl)
+    s["kubeconfig"] = reader.read(PREFIX + "kubeconfig", validate.to_str)
+    s["kube_context"] = reader.read(PREFIX + "kube_context", validate.to_str)
+    s["forward"] = None
+    s["connect_url"] = s["console_url"]
+    if s["console_access"] != "port_forward":
+        return
+    if s["port_forward_seconds"] is not None and s["port_forward_seconds"] < 60:
+        problems.append("%sport_forward_seconds is %d: give the seconds the port-forward may live, 60 or more (the "
+                        "whole bootstrap, plugin install included, runs through it)" % (PREFIX, s["port_forward_seconds"]))
+    if s["kubeconfig"] is not None:
+        if not s["kubeconfig"]:
+            # Render mode starts no port-forward (Dify is not contacted): the lab and a review render have none.
+            if contact:
+                problems.append("%skubeconfig is empty: %sconsole_access port_forward starts `kubectl port-forward` "
+                                "to Dify's nginx front Service and needs the cluster's kubeconfig; set "
+                                "privateai_kubeconfig (or %skubeconfig) to it, or set %sconsole_access to ingress"
+                                % ((PREFIX,) * 4))
+        elif validate.one_line(s["kubeconfig"]):
+            problems.append("%skubeconfig %r is not one line; give the kubeconfig file's path" % (PREFIX, s["kubeconfig"]))
+        elif contact and not os.path.isfile(s["kubeconfig"]):
+            problems.append("%skubeconfig %r is not a file; set privateai_kubeconfig (or %skubeconfig) to the "
+                            "cluster's kubeconfig" % (PREFIX, s["kubeconfig"], PREFIX))
+    if s["kube_context"] and validate.one_line(s["kube_context"]):
+        problems.append("%skube_context %r is not one line; give a context name of the kubeconfig"
+                        % (PREFIX, s["kube_context"]))
+    if len(problems) > before:
+        return  # no port-forward from a bad setting (the role stops on the problems anyway)
+    s["connect_url"] = "http://%s:%d" % (LOOPBACK, s["local_port"])
+    s["forward"] = {"name": "dify-console", "namespace": s["namespace"], "service": s["front_service"],
+                    "local_port": s["local_port"], "remote_port": s["front_port"],
+                    "seconds": s["port_forward_seconds"]}
+
+
 def bootstrap_inputs(settings, mode="apply"):
     """``{enabled, contact, problems, warnings, settings, models, defaults}`` from the role's variables."""
     reader = validate.Reader(settings)
@@ -98,7 +161,9 @@ def bootstrap_inputs(settings, mode="apply"):
         result["problems"] = reader.problems
         return result
     problems = reader.problems
-    if s["console_url"] is not None:
+    _access(reader, s, problems, mode == "apply")
+    # Through a port-forward the console URL is only what outputs name (it may be empty without dify_outputs).
+    if s["console_url"] is not None and (s["console_access"] != "port_forward" or s["console_url"]):
         dify_console.check_console_url(PREFIX + "console_url", s["console_url"], problems)
     if s["admin_email"] is not None:
         dify_console.check_email(PREFIX + "admin_email", s["admin_email"], problems)

@@ -584,11 +584,6 @@ def dify_stage(settings, secrets=None, security=None):
         warnings.append("dify_postgres_instances is 1: no standby; a lost node stops Dify until it is back (3 is safe)")
     if s["backup"] == "none" and s["postgres_mode"] == "cnpg":
         warnings.append("dify_postgres_backup is none: the Dify database has no continuous backup")
-    if s["console_auth"]:
-        warnings.append("dify_console_auth_enabled is true: Dify's console API (/console/api) is behind oauth2-proxy, "
-                        "and the bootstrap (dify_bootstrap) logs into it from the control node without an IdP "
-                        "session; give dify_bootstrap_console_url an address of Dify's nginx front that oauth2-proxy "
-                        "does not gate (docs/dify.md, 'Console behind oauth2-proxy'), or the bootstrap stops there")
     if s["verify_signature"] is False:
         warnings.append("dify_plugin_force_verifying_signature is false: the plugin daemon installs unsigned packages "
                         "(needed for repackaged offline plugins); install only packages you trust")
@@ -610,14 +605,17 @@ def dify_stage(settings, secrets=None, security=None):
 
 
 def outputs(common, s):
-    """What later stages read (the bootstrap above all): URLs, admin e-mail and the credential files."""
+    """What later stages read (the bootstrap above all): URLs, admin e-mail, the credential files and the nginx front
+    Service the bootstrap port-forwards to."""
     url = "https://%s" % s["host"]
     directory = s["credentials_dir"].rstrip("/")
     return {"namespace": common["namespace"], "console_url": url, "api_url": url + "/v1", "app_url": url,
             "admin_email": s["admin_email"], "admin_name": s["admin_name"],
             "credentials_dir": directory, "credentials_file": directory + "/admin-password",
             "admin_password_file": directory + "/admin-password", "init_password_file": directory + "/init-password",
-            "plugin_packages": list(s["plugin_packages"]), "console_auth": bool(s["console_auth"])}
+            "plugin_packages": list(s["plugin_packages"]), "console_auth": bool(s["console_auth"]),
+            # Dify's nginx front Service (both Dify Ingresses name it): the bootstrap's port-forward past oauth2-proxy.
+            "front_service": _fullname(common["release_name"]), "front_port": CHART_SERVICE_PORT}
 
 
 def credential_files(credentials_dir):

@@ -13,8 +13,12 @@ later, and builds the stage as data from the converted values, only when there i
   Egress to anything else, the internet included, stays denied.
 
 The flows' endpoints are label selectors per workload (``security_workload_selectors``) in the namespaces of
-``security_namespaces``; a namespace the stack does not default-deny (the ingress controller's, Prometheus',
-rook-ceph's) only gets the policies on our side of the flow.
+``security_namespaces``. The platform namespaces (PLATFORM: cert-manager, the GPU and Network Operators, rook-ceph,
+LeaderWorkerSet, KEDA, CloudNativePG, monitoring, Velero, istio-system, the Fluent Bit namespace) are default-denied
+too, each only where its stage installs it (``stack``: the other stages' ``<role>_enabled`` settings); a namespace the
+stack does not install (the ingress controller's, kube-system) only gets the policies on our side of the flow. Pods
+on the host network (HOST_NETWORK) are not governed by NetworkPolicy; their traffic is named by address
+(``security_node_cidrs``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,6 +30,8 @@ import os
 import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_dify
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_render
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
@@ -37,8 +43,41 @@ STAGE = "security"
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 # The namespaces a flow can name (keys of security_namespaces) and those the stage default-denies.
-NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg", "mesh", "logging")
+NAMESPACE_KEYS = ("dify", "serving", "security", "object_store", "ingress", "monitoring", "dns", "cnpg", "mesh", "logging",
+                  "cert_manager", "gpu_operator", "network_operator", "lws", "keda", "backup")
 OWNED = ("dify", "serving", "security")
+# The platform namespaces, default-denied (ingress and egress) where the stack installs them: the key of
+# security_namespaces, and the other stages' settings (``stack``) that must all be on for it to be installed (the
+# security stage's own mesh and logging namespaces: its own settings). object_store is Rook's namespace (operator,
+# CSI, Ceph daemons: internal and external mode alike).
+PLATFORM = (
+    ("cert_manager", ("cert_manager_enabled",)),
+    ("gpu_operator", ("gpu_operator_enabled",)),
+    ("network_operator", ("network_operator_enabled",)),
+    ("object_store", ("rook_ceph_enabled",)),
+    ("lws", ("model_serving_enabled", "model_serving_lws_enabled")),
+    ("keda", ("model_serving_enabled", "model_serving_keda_enabled")),
+    ("cnpg", ("cloudnative_pg_enabled",)),
+    ("monitoring", ("observability_enabled",)),
+    ("backup", ("backup_enabled",)),
+    ("mesh", ()),
+    ("logging", ()),
+)
+# The other stages' settings the platform flows depend on (read from ``stack`` like EGRESS_VARIABLES).
+PLATFORM_VARIABLES = tuple(sorted(set(name for _key, names in PLATFORM for name in names))) + (
+    "rook_ceph_mode", "backup_location", "backup_s3", "observability_alert_receivers",
+    # The namespaces the serving stage rendered earlier in the run (its LeaderWorkerSet controller and KEDA are
+    # installed only where a model needs them); absent when the security stage runs alone.
+    "model_serving_k8s_namespaces")
+# The platform keys whose namespace the serving stage renders only where a model needs it.
+SERVING_RENDERED = ("lws", "keda")
+# Pods of the stack on the host network: NetworkPolicy does not govern them (their traffic is the node's). Flows to
+# them are egress to security_node_cidrs; flows from them ingress from security_node_cidrs.
+HOST_NETWORK = (
+    ("monitoring", "prometheus-node-exporter (kube-prometheus-stack): Prometheus scrapes it on the nodes' 9100"),
+    ("object_store", "Ceph CSI node plugins (Rook): the kernel RBD/CephFS clients of every mounted volume"),
+    ("network_operator", "the RDMA shared device plugin and the OFED/IPoIB operands (hostNetwork DaemonSets)"),
+)
 # Pod Security levels are per namespace: security_pod_security.
 
 # The port the Ceph object gateway's pods listen on (Rook: the Service's port 80 goes to the pods' 8080; a
@@ -67,6 +106,34 @@ WORKLOADS = {
     "cnpg_operator": ("cnpg", "the CloudNativePG operator"),
     "waypoint": ("serving", "the serving namespace's waypoint (Istio)"),
     "istiod": ("mesh", "istiod"),
+    # The platform namespaces' workloads (the pods each chart or operator makes; *_pods: every pod of the namespace).
+    "cert_manager_pods": ("cert_manager", "cert-manager's pods (controller, cainjector, webhook, startupapicheck)"),
+    "cert_manager_controller": ("cert_manager", "the cert-manager controller"),
+    "cert_manager_webhook": ("cert_manager", "cert-manager's admission webhook"),
+    "gpu_operator_pods": ("gpu_operator", "the GPU Operator, its NFD and the operands it runs"),
+    "gpu_operator": ("gpu_operator", "the GPU Operator's controller"),
+    "dcgm_exporter": ("gpu_operator", "the DCGM exporter (made by the GPU Operator)"),
+    "network_operator_pods": ("network_operator", "the Network Operator and its operands"),
+    "rook_ceph_pods": ("object_store", "Rook's pods: operator, CSI controller plugins, Ceph daemons, tools"),
+    "ceph_daemons": ("object_store", "the Ceph daemons (mon, mgr, OSD, MDS, RGW, made by Rook)"),
+    "ceph_mgr": ("object_store", "the Ceph manager (made by Rook)"),
+    "lws_pods": ("lws", "the LeaderWorkerSet controller's pods"),
+    "lws_controller": ("lws", "the LeaderWorkerSet controller (its webhook)"),
+    "keda_pods": ("keda", "KEDA's operator, metrics API server and admission webhooks"),
+    "keda_operator": ("keda", "the KEDA operator"),
+    "keda_metrics_apiserver": ("keda", "KEDA's metrics API server"),
+    "keda_webhooks": ("keda", "KEDA's admission webhooks"),
+    "cnpg_pods": ("cnpg", "the CloudNativePG operator's pods"),
+    "prometheus_operator": ("monitoring", "the Prometheus operator"),
+    "prometheus_admission_jobs": ("monitoring", "the Prometheus operator's webhook certificate Jobs"),
+    "kube_state_metrics": ("monitoring", "kube-state-metrics"),
+    "grafana": ("monitoring", "Grafana"),
+    "alertmanager": ("monitoring", "Alertmanager (made by the Prometheus operator)"),
+    "velero_pods": ("backup", "Velero's pods (server, node agents, the CRD upgrade Job)"),
+    "velero": ("backup", "the Velero server and node agents"),
+    "istio_cni": ("mesh", "the Istio CNI node agent"),
+    "ztunnel": ("mesh", "ztunnel (the ambient mesh's node proxy)"),
+    "fluent_bit": ("logging", "Fluent Bit"),
 }
 SELECTOR_KEYS = ("matchLabels", "matchExpressions")
 EXPRESSION_KEYS = ("key", "operator", "values")
@@ -128,12 +195,96 @@ FLOWS = (
     # from istiod.
     ("waypoint-to-model", "waypoint", "model_engines", (8000,), "auth"),
     ("waypoint-to-istiod", "waypoint", "istiod", (15012,), "auth"),
-    # --- Continuous profiling (observability_profiling_enabled; condition "profiling"): Grafana queries Pyroscope,
+    # --- The platform namespaces (platform-netpol). A condition here is a tuple of facts that must all hold: a
+    # PLATFORM key (its namespace is installed), ceph_internal (Rook runs the Ceph daemons), backup_object_store /
+    # backup_s3 (where Velero writes). A source "cidrs:<setting>" is a peer outside the pod network: the API server
+    # calling an admission webhook (security_webhook_source_cidrs, default security_api_server_cidrs), the nodes
+    # (security_node_cidrs: kernel Ceph clients, host-network pods).
+    # Operators and controllers watch and write the Kubernetes API (their own pods only, every pod of a namespace
+    # where the chart's hook Jobs carry no label or every pod there is a controller).
+    ("cert-manager-to-api-server", "cert_manager_pods", "cidrs:security_api_server_cidrs", "api_server", ("cert_manager",)),
+    ("gpu-operator-to-api-server", "gpu_operator_pods", "cidrs:security_api_server_cidrs", "api_server", ("gpu_operator",)),
+    ("network-operator-to-api-server", "network_operator_pods", "cidrs:security_api_server_cidrs", "api_server",
+     ("network_operator",)),
+    # The operator, the CSI controller plugins and the manager's rook module all talk to the API.
+    ("rook-ceph-to-api-server", "rook_ceph_pods", "cidrs:security_api_server_cidrs", "api_server", ("object_store",)),
+    ("lws-to-api-server", "lws_pods", "cidrs:security_api_server_cidrs", "api_server", ("lws",)),
+    ("keda-to-api-server", "keda_pods", "cidrs:security_api_server_cidrs", "api_server", ("keda",)),
+    ("cnpg-operator-to-api-server", "cnpg_pods", "cidrs:security_api_server_cidrs", "api_server", ("cnpg",)),
+    ("prometheus-to-api-server", "prometheus", "cidrs:security_api_server_cidrs", "api_server", ("monitoring",)),
+    ("prometheus-operator-to-api-server", "prometheus_operator", "cidrs:security_api_server_cidrs", "api_server",
+     ("monitoring",)),
+    ("prometheus-admission-jobs-to-api-server", "prometheus_admission_jobs", "cidrs:security_api_server_cidrs",
+     "api_server", ("monitoring",)),
+    ("kube-state-metrics-to-api-server", "kube_state_metrics", "cidrs:security_api_server_cidrs", "api_server",
+     ("monitoring",)),
+    # Grafana's sidecar loads the dashboards from ConfigMaps.
+    ("grafana-to-api-server", "grafana", "cidrs:security_api_server_cidrs", "api_server", ("monitoring",)),
+    ("velero-to-api-server", "velero_pods", "cidrs:security_api_server_cidrs", "api_server", ("backup",)),
+    ("istiod-to-api-server", "istiod", "cidrs:security_api_server_cidrs", "api_server", ("mesh",)),
+    ("istio-cni-to-api-server", "istio_cni", "cidrs:security_api_server_cidrs", "api_server", ("mesh",)),
+    # Fluent Bit's kubernetes filter reads the pods' metadata.
+    ("fluent-bit-to-api-server", "fluent_bit", "cidrs:security_api_server_cidrs", "api_server", ("logging",)),
+    # The API server calls the admission webhooks (and KEDA's external metrics API) on the pods' target ports.
+    ("api-server-to-cert-manager-webhook", "cidrs:security_webhook_source_cidrs", "cert_manager_webhook", (10250,),
+     ("cert_manager",)),
+    ("api-server-to-cnpg-webhook", "cidrs:security_webhook_source_cidrs", "cnpg_operator", (9443,), ("cnpg",)),
+    ("api-server-to-lws-webhook", "cidrs:security_webhook_source_cidrs", "lws_controller", (9443,), ("lws",)),
+    ("api-server-to-keda-webhooks", "cidrs:security_webhook_source_cidrs", "keda_webhooks", (9443,), ("keda",)),
+    ("api-server-to-keda-metrics-apiserver", "cidrs:security_webhook_source_cidrs", "keda_metrics_apiserver", (6443,),
+     ("keda",)),
+    ("api-server-to-prometheus-operator-webhook", "cidrs:security_webhook_source_cidrs", "prometheus_operator",
+     (10250,), ("monitoring",)),
+    ("api-server-to-istiod-webhook", "cidrs:security_webhook_source_cidrs", "istiod", (15017,), ("mesh",)),
+    # KEDA: the metrics API server asks the operator (gRPC); the operator queries Prometheus (prometheus triggers).
+    ("keda-metrics-apiserver-to-operator", "keda_metrics_apiserver", "keda_operator", (9666,), ("keda",)),
+    ("keda-operator-to-prometheus", "keda_operator", "prometheus", (9090,), ("keda", "monitoring")),
+    # Prometheus to every exporter it scrapes: the targets of the stack's ServiceMonitors (the observability stage's,
+    # kube-prometheus-stack's and Velero's; pod ports; node-exporter and the kubelet on the nodes' addresses). The
+    # GPU Operator's, the CloudNativePG operator's, istiod's and ztunnel's metrics are not scraped by the stack (no
+    # monitor selects them), so no flow opens them; a site adding such a monitor adds its flow here.
+    ("prometheus-to-cert-manager-metrics", "prometheus", "cert_manager_controller", (9402,), ("monitoring", "cert_manager")),
+    ("prometheus-to-dcgm-exporter", "prometheus", "dcgm_exporter", (9400,), ("monitoring", "gpu_operator")),
+    ("prometheus-to-ceph-mgr", "prometheus", "ceph_mgr", (9283,), ("monitoring", "object_store", "ceph_internal")),
+    ("prometheus-to-velero-metrics", "prometheus", "velero", (8085,), ("monitoring", "backup")),
+    ("prometheus-to-fluent-bit-metrics", "prometheus", "fluent_bit", (2020,), ("monitoring", "logging")),
+    ("prometheus-to-kube-state-metrics", "prometheus", "kube_state_metrics", (8080, 8081), ("monitoring",)),
+    ("prometheus-to-prometheus-operator", "prometheus", "prometheus_operator", (10250,), ("monitoring",)),
+    ("prometheus-to-grafana", "prometheus", "grafana", (3000,), ("monitoring",)),
+    # Alertmanager's web port (alerts, its metrics) and its config reloader's metrics.
+    ("prometheus-to-alertmanager", "prometheus", "alertmanager", (9093, 8080), ("monitoring",)),
+    ("prometheus-to-coredns-metrics", "prometheus", "dns", (9153,), ("monitoring",)),
+    # node-exporter, the kubelet (cAdvisor), kube-proxy, the control plane's controller manager, scheduler and etcd
+    # metrics: all on the nodes' addresses.
+    ("prometheus-to-nodes", "prometheus", "cidrs:security_node_cidrs", (9100, 10250, 10249, 10257, 10259, 2381),
+     ("monitoring",)),
+    ("grafana-to-prometheus", "grafana", "prometheus", (9090,), ("monitoring",)),
+    ("grafana-to-alertmanager", "grafana", "alertmanager", (9093,), ("monitoring",)),
+    # The configured receivers (SMTP relay, webhooks, WeChat Work's gateway): optional, a warning when empty.
+    ("alertmanager-to-receivers", "alertmanager", "cidrs:security_alertmanager_egress_cidrs", "alertmanager",
+     ("monitoring",)),
+    # Ceph among itself: monitors (msgr2 3300, v1 6789), OSD/MGR/MDS (6800-7300); from every Rook pod (operator, CSI
+    # controller plugins, the daemons) and from the nodes (kernel RBD/CephFS clients, CSI node plugins).
+    ("rook-ceph-to-ceph-daemons", "rook_ceph_pods", "ceph_daemons", (3300, 6789, (6800, 7300)),
+     ("object_store", "ceph_internal")),
+    ("nodes-to-ceph-daemons", "cidrs:security_node_cidrs", "ceph_daemons", (3300, 6789, (6800, 7300)),
+     ("object_store", "ceph_internal")),
+    # rook_ceph_mode external: the site's Ceph cluster (monitors and OSDs) outside the pod network.
+    ("rook-ceph-to-external-ceph", "rook_ceph_pods", "cidrs:security_ceph_external_cidrs", (3300, 6789, (6800, 7300)),
+     ("object_store", "ceph_external")),
+    # Velero (server and node agents' file-system backups) to the object store it writes to.
+    ("velero-to-object-store", "velero", "object_store", (RGW_PORT,), ("backup", "backup_object_store", "object_store")),
+    ("velero-to-offsite-s3", "velero", "cidrs:security_backup_s3_cidrs", "backup_s3", ("backup", "backup_s3")),
+    # The ambient mesh's data plane takes its configuration and certificates from istiod.
+    ("ztunnel-to-istiod", "ztunnel", "istiod", (15012,), ("mesh",)),
+    # Fluent Bit to the SIEM sink (security_audit_sink's port).
+    ("fluent-bit-to-siem", "fluent_bit", "cidrs:security_audit_sink_cidrs", "audit_sink", ("logging",)),
+    # --- Continuous profiling (observability_profiling_enabled; the fact "profiling"): Grafana queries Pyroscope,
     # the agent on every node (Alloy) pushes to it and reads the API server (pod discovery). Pyroscope itself
     # connects to nothing outside its namespace (profiles on its own volume), so it has no egress flow.
-    ("grafana-to-pyroscope", "grafana", "pyroscope", (4040,), "profiling"),
-    ("profiling-agent-to-pyroscope", "profiling_agent", "pyroscope", (4040,), "profiling"),
-    ("profiling-agent-to-api-server", "profiling_agent", "cidrs:security_api_server_cidrs", "api_server", "profiling"),
+    ("grafana-to-pyroscope", "grafana", "pyroscope", (4040,), ("monitoring", "profiling")),
+    ("profiling-agent-to-pyroscope", "profiling_agent", "pyroscope", (4040,), ("monitoring", "profiling")),
+    ("profiling-agent-to-api-server", "profiling_agent", "cidrs:security_api_server_cidrs", "api_server", ("monitoring", "profiling")),
     # --- console-auth: the Dify console behind oauth2-proxy (dify_console_auth_enabled, security_console_front) ---
     # Its connections are all above: the ingress controller asks oauth2-proxy (/oauth2/auth) for each browser request
     # and sends the Dify host's /oauth2 path to it ("ingress-to-oauth2-proxy", port 4180), oauth2-proxy talks to the
@@ -142,10 +293,9 @@ FLOWS = (
     # would be a connection the front does not make. tests/k8s/test_console_auth.py evaluates each Ingress backend
     # against the rendered policies.
 )
-# The workloads of the profiling flows (monitoring namespace): kube-prometheus-stack's Grafana, the pyroscope chart's
-# Pyroscope and its Alloy agent (their pods are security_workload_selectors[<name>]).
+# The workloads of the profiling flows (monitoring namespace; Grafana is above): the pyroscope chart's Pyroscope and
+# its Alloy agent (their pods are security_workload_selectors[<name>]).
 WORKLOADS.update({
-    "grafana": ("monitoring", "Grafana (kube-prometheus-stack)"),
     "pyroscope": ("monitoring", "Pyroscope (continuous profiling)"),
     "profiling_agent": ("monitoring", "the profiling agent (Grafana Alloy, one per node)"),
 })
@@ -236,7 +386,45 @@ def _selectors(reader):
     return None if problems else copy.deepcopy(value)
 
 
-def _egress_extra(reader, workloads):
+def _platform_cidr_problems(settings, s, stack):
+    """A flow the installed platform needs whose peer outside the pod network is an empty CIDR variable."""
+    facts, out = s["facts"], []
+    needs = []
+    if "ceph_internal" in facts:
+        needs.append(("security_node_cidrs", "the nodes' kernel RBD/CephFS clients and Ceph CSI node plugins (host "
+                      "network) reach the Ceph monitors and OSDs", "[192.0.2.0/24]"))
+    elif "monitoring" in facts:
+        needs.append(("security_node_cidrs", "Prometheus scrapes node-exporter and the kubelets on the nodes' "
+                      "addresses", "[192.0.2.0/24]"))
+    if "ceph_external" in facts:
+        needs.append(("security_ceph_external_cidrs", "rook_ceph_mode is external: Rook's pods and CSI reach the "
+                      "site's Ceph monitors and OSDs", "[10.50.0.0/24]"))
+    if "backup_s3" in facts:
+        needs.append(("security_backup_s3_cidrs", "backup_location is s3: Velero writes to the off-site S3 endpoint "
+                      "(%s)" % ((stack or {}).get("backup_s3") or {}).get("url", "backup_s3.url"), "[198.51.100.20/32]"))
+    if "logging" in facts:
+        needs.append(("security_audit_sink_cidrs", "Fluent Bit ships to security_audit_sink (%s)"
+                      % (s.get("audit_sink_host") or "its host"), "[10.60.0.5/32]"))
+    for name, why, example in needs:
+        if not settings.get(name):
+            out.append("%s is empty: %s, which the default deny blocks without them; give their addresses, such as %s (or set "
+                       "security_network_policies: false)" % (name, why, example))
+    return out
+
+
+def stack_network_warnings(network, stack):
+    """Optional platform flows left closed: Alertmanager's receivers without security_alertmanager_egress_cidrs."""
+    if not network["network_policies"] or "monitoring" not in network["facts"]:
+        return []
+    receivers = (stack or {}).get("observability_alert_receivers")
+    if receivers and not isinstance(receivers, str) and not network["alertmanager_egress_cidrs"]:
+        return ["observability_alert_receivers names %d receiver(s) but security_alertmanager_egress_cidrs is empty: "
+                "Alertmanager's egress is denied, no alert leaves the cluster; give the SMTP relay's, webhooks' and "
+                "WeChat Work gateway's addresses" % len(receivers)]
+    return []
+
+
+def _egress_extra(reader, workloads, platform=()):
     value = reader.read("security_egress_extra", v.to_list)
     out = []
     for index, item in enumerate(value or []):
@@ -246,10 +434,11 @@ def _egress_extra(reader, workloads):
             continue
         problems = v.unknown_keys(where, item, EGRESS_EXTRA_KEYS)
         problems += v.check_dns_label(where + ".name", item.get("name"))
-        if item.get("from") not in workloads or WORKLOADS.get(item.get("from"), ("",))[0] not in OWNED:
-            problems.append("%s.from is %s: give a workload of the stack's namespaces (%s)"
+        denied = set(OWNED) | set(platform)
+        if item.get("from") not in workloads or WORKLOADS.get(item.get("from"), ("",))[0] not in denied:
+            problems.append("%s.from is %s: give a workload of the stack's default-denied namespaces (%s)"
                             % (where, v.describe(item.get("from")),
-                               ", ".join(sorted(k for k, (ns, _w) in WORKLOADS.items() if ns in OWNED))))
+                               ", ".join(sorted(k for k, (ns, _w) in WORKLOADS.items() if ns in denied))))
         if not isinstance(item.get("cidrs"), list) or not item.get("cidrs"):
             problems.append("%s.cidrs is %s: give the destination networks, such as [10.40.0.0/24]"
                             % (where, v.describe(item.get("cidrs"))))
@@ -266,7 +455,50 @@ def _egress_extra(reader, workloads):
     return out
 
 
-def read_network(reader, auth_enabled):
+def platform_facts(stack, mesh_enabled, audit_sink, namespaces=None):
+    """(installed PLATFORM keys, facts) from the other stages' settings (``stack``, absent settings count as on:
+    the stages' defaults) and this stage's own: which platform namespaces the stack installs, whether Rook runs the
+    Ceph daemons (ceph_internal) or uses the site's (ceph_external), where Velero writes (backup_object_store,
+    backup_s3). Where the serving stage rendered earlier in the run (``model_serving_k8s_namespaces``), the
+    LeaderWorkerSet and KEDA namespaces count only when it rendered them (``namespaces``: security_namespaces)."""
+    stack = stack or {}
+    rendered = stack.get("model_serving_k8s_namespaces")
+    installed = []
+    for key, names in PLATFORM:
+        if key == "mesh":
+            on = mesh_enabled
+        elif key == "logging":
+            on = bool(audit_sink)
+        else:
+            on = all(_on(stack, name) for name in names)
+        if on and key in SERVING_RENDERED and isinstance(rendered, list):
+            on = namespaces is None or namespaces.get(key) in rendered
+        if on:
+            installed.append(key)
+    facts = set(installed)
+    if "object_store" in facts:
+        facts.add("ceph_external" if stack.get("rook_ceph_mode") == "external" else "ceph_internal")
+    if "backup" in facts:
+        facts.add("backup_s3" if stack.get("backup_location") == "s3" else "backup_object_store")
+    if profiling_on(stack):
+        facts.add("profiling")
+    return installed, facts
+
+
+def _url_port(url):
+    """The TCP port of an http(s) URL (its explicit port, else 443/80), None when it is not one (the URL's syntax is
+    the backup stage's check)."""
+    try:
+        parts = urlsplit(str(url or ""))
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return port or (443 if parts.scheme == "https" else 80)
+
+
+def read_network(reader, auth_enabled, stack=None, mesh_enabled=True, audit_sink=None):
     """The network settings, converted and checked (None values where a problem was recorded)."""
     s = {"network_policies": reader.read("security_network_policies", v.to_bool)}
     s["namespaces"] = _namespaces(reader)
@@ -284,7 +516,22 @@ def read_network(reader, auth_enabled):
         reader.add(["security_api_server_port is %d: give the API server's port (6443)" % s["api_server_port"]])
     s["oidc_egress_cidrs"] = _cidrs(reader, "security_oidc_egress_cidrs",
                                     reader.read("security_oidc_egress_cidrs", v.to_list))
-    s["egress_extra"] = _egress_extra(reader, WORKLOADS)
+    for name in ("webhook_source_cidrs", "node_cidrs", "alertmanager_egress_cidrs", "audit_sink_cidrs",
+                 "backup_s3_cidrs", "ceph_external_cidrs"):
+        s[name] = _cidrs(reader, "security_" + name, reader.read("security_" + name, v.to_list))
+    # The API server calls the webhooks from the control-plane nodes: by default the API server's own addresses.
+    s["webhook_source_cidrs"] = s["webhook_source_cidrs"] or list(s["api_server_cidrs"])
+    s["alertmanager_egress_ports"] = _ports(reader.read("security_alertmanager_egress_ports", v.to_list),
+                                            "security_alertmanager_egress_ports", reader)
+    s["platform"], s["facts"] = platform_facts(stack, mesh_enabled, audit_sink, s["namespaces"])
+    if auth_enabled:
+        s["facts"].add("auth")
+    s["audit_sink_port"] = (audit_sink or {}).get("port")
+    s["audit_sink_host"] = (audit_sink or {}).get("host")
+    s["backup_s3_port"] = _url_port(((stack or {}).get("backup_s3") or {}).get("url")) or 443
+    s["egress_extra"] = _egress_extra(reader, WORKLOADS, s["platform"])
+    if s["network_policies"]:
+        reader.add(_platform_cidr_problems(reader.settings, s, stack))
     if s["network_policies"] and not reader.settings.get("security_api_server_cidrs"):
         reader.add(["security_api_server_cidrs is empty: the PostgreSQL instances (CloudNativePG) talk to the "
                     "Kubernetes API server and egress is denied by default; give the API server addresses, such as "
@@ -328,24 +575,52 @@ def _peer(namespace, selector, here):
 
 
 def _port_list(ports):
-    return [{"protocol": "TCP", "port": port} for port in ports]
+    """NetworkPolicy ports of TCP port numbers and (first, last) ranges."""
+    out = []
+    for port in ports:
+        if isinstance(port, (tuple, list)):
+            out.append({"protocol": "TCP", "port": port[0], "endPort": port[1]})
+        else:
+            out.append({"protocol": "TCP", "port": port})
+    return out
+
+
+def _holds(condition, facts):
+    """Whether a flow's condition holds: None always, a fact name, or a tuple of facts that must all hold."""
+    if condition is None:
+        return True
+    if isinstance(condition, str):
+        return condition in facts
+    return all(fact in facts for fact in condition)
+
+
+# Flow ports named by a setting rather than given as numbers.
+NAMED_PORTS = {"api_server": lambda s: (s["api_server_port"],),
+               "alertmanager": lambda s: tuple(s["alertmanager_egress_ports"]),
+               "backup_s3": lambda s: (s["backup_s3_port"],),
+               "audit_sink": lambda s: (s["audit_sink_port"],)}
 
 
 def flows(s, auth_enabled):
-    """The flows of this inventory: [{name, from, to, ports}], ``to`` a workload name or {"cidrs": [...]}."""
+    """The flows of this inventory: [{name, from, to, ports}], ``from``/``to`` a workload name or {"cidrs": [...]}."""
+    facts = set(s.get("facts") or ())
+    if auth_enabled:
+        facts.add("auth")
     out = []
     for name, source, dest, ports, condition in FLOWS:
-        if condition == "auth" and not auth_enabled:
+        if not _holds(condition, facts):
             continue
-        if condition == "profiling" and not s.get("profiling"):
-            continue
-        if ports == "api_server":
-            ports = (s["api_server_port"],)
-        if dest.startswith("cidrs:"):
-            cidrs = s[dest[len("cidrs:security_"):]]
-            if not cidrs:
-                continue
-            dest = {"cidrs": list(cidrs)}
+        if ports in NAMED_PORTS:
+            ports = NAMED_PORTS[ports](s)
+        ends = []
+        for end in (source, dest):
+            if end.startswith("cidrs:"):
+                cidrs = s[end[len("cidrs:security_"):]]
+                end = {"cidrs": list(cidrs)} if cidrs else None
+            ends.append(end)
+        if None in ends:
+            continue  # an optional peer outside the cluster the site did not name (a required one is a problem)
+        source, dest = ends
         out.append({"name": name, "from": source, "to": dest, "ports": list(ports) if ports else None})
         # Prometheus scrapes the pods' own addresses and the engines of a multi-node model reach each other through
         # their headless Service: neither passes the waypoint (which takes Service traffic).
@@ -357,16 +632,36 @@ def flows(s, auth_enabled):
     return out
 
 
+def denied_namespaces(s):
+    """The namespaces default-denied: dify, serving, security and every platform namespace the stack installs."""
+    namespaces = s["namespaces"]
+    out = []
+    for key in OWNED + tuple(s.get("platform") or ()):
+        if namespaces[key] not in out:
+            out.append(namespaces[key])
+    return out
+
+
+def _end(s, end, here=None):
+    """(namespace or None, selector or None, peers) of a flow's end; peers as seen from namespace ``here``."""
+    if isinstance(end, dict):
+        return None, None, [{"ipBlock": {"cidr": cidr}} for cidr in end["cidrs"]]
+    namespace = s["namespaces"][WORKLOADS[end][0]]
+    selector = s["selectors"][end]
+    return namespace, selector, [_peer(namespace, selector, here)]
+
+
 def build_network(s, mesh_enabled, auth_enabled):
     namespaces, selectors = s["namespaces"], s["selectors"]
-    owned = [namespaces[k] for k in OWNED] + list(s["tenant_namespaces"])
+    denied = denied_namespaces(s)
+    owned = denied + list(s["tenant_namespaces"])
     ambient = set(namespaces[k] for k in AMBIENT) | set(s["tenant_namespaces"])
     manifests = []
     for namespace in owned:
         if namespace not in s["tenant_namespaces"]:
             # In the ambient mesh the kubelet's probes come from a link-local address (Istio's documented
             # requirement for NetworkPolicy in ambient); nothing else comes in or goes out.
-            probes = [{"from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}] if mesh_enabled else []
+            probes = [{"from": [{"ipBlock": {"cidr": PROBE_SOURCE}}]}] if mesh_enabled and namespace in ambient else []
             manifests.append(_policy("privateai-default-deny", namespace, {}, ingress=probes, egress=[],
                                      description="nothing in or out of %s unless a policy below allows it" % namespace))
         manifests.append(_policy("privateai-dns", namespace, {}, egress=[{
@@ -379,16 +674,9 @@ def build_network(s, mesh_enabled, auth_enabled):
                                  egress=[{"to": [{"podSelector": {}}]}],
                                  description="tenant %s: its pods talk to each other (and DNS), to nothing else" % name))
     for flow in flows(s, auth_enabled):
-        src_ns = namespaces[WORKLOADS[flow["from"]][0]]
-        src_sel = selectors[flow["from"]]
+        src_ns, src_sel, _peers = _end(s, flow["from"])
+        dst_ns, dst_sel, dst_peers = _end(s, flow["to"], src_ns)
         ports = _port_list(flow["ports"]) if flow["ports"] else None
-        if isinstance(flow["to"], dict):
-            dst_ns, dst_sel = None, None
-            dst_peers = [{"ipBlock": {"cidr": cidr}} for cidr in flow["to"]["cidrs"]]
-        else:
-            dst_ns = namespaces[WORKLOADS[flow["to"]][0]]
-            dst_sel = selectors[flow["to"]]
-            dst_peers = [_peer(dst_ns, dst_sel, src_ns)]
         if ports and mesh_enabled and src_ns in ambient and dst_ns in ambient and HBONE_PORT not in flow["ports"]:
             # In the ambient mesh the connection leaves and reaches the pods as HBONE on 15008.
             ports = ports + _port_list([HBONE_PORT])
@@ -398,7 +686,7 @@ def build_network(s, mesh_enabled, auth_enabled):
                 rule["ports"] = ports
             manifests.append(_policy("privateai-%s-egress" % flow["name"], src_ns, src_sel, egress=[rule]))
         if dst_ns in owned:
-            rule = {"from": [_peer(src_ns, src_sel, dst_ns)]}
+            rule = {"from": _end(s, flow["from"], dst_ns)[2]}
             if ports:
                 rule["ports"] = ports
             manifests.append(_policy("privateai-%s-ingress" % flow["name"], dst_ns, dst_sel, ingress=[rule]))
@@ -511,13 +799,11 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         return out
     mesh = read_mesh(reader)
     identity = read_identity(reader, mesh["enabled"], require_secrets)
-    network = read_network(reader, identity["enabled"])
-    if network is not None:
-        network["profiling"] = profiling_on(stack)
+    audit = read_audit_logs(reader)
+    network = read_network(reader, identity["enabled"], stack, mesh["enabled"], audit["sink"])
     psa = _pod_security(reader)
     images = read_image_policy(reader, stack_images)
     installer = read_installer(reader)
-    audit = read_audit_logs(reader)
     for name in reader.unread():
         reader.add(["%s is not a setting of this role (a misspelt variable would be ignored): remove or correct it"
                     % name])
@@ -528,7 +814,13 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
     manifests = _namespace_labels(network, mesh, identity, psa)
     if mesh["enabled"]:
         mesh_ns = dict(mesh, namespace=network["namespaces"]["mesh"])
-        mesh_releases, mesh_manifests = build_mesh(mesh_ns, network["namespaces"], network["tenant_namespaces"])
+        plaintext = mesh_plaintext_ports(network, identity["enabled"], mesh["ingress_controller_ports"])
+        mesh_problems = mesh_plaintext_problems(plaintext, network["selectors"])
+        if mesh_problems:
+            reader.add(mesh_problems)
+            return out
+        mesh_releases, mesh_manifests = build_mesh(mesh_ns, network["namespaces"], network["tenant_namespaces"],
+                                                   plaintext, network["selectors"])
         releases += mesh_releases
         manifests += mesh_manifests
     else:
@@ -559,7 +851,7 @@ def security_stage(settings, secrets=None, require_secrets=False, stack_images=N
         out["warnings"].append("security_image_registries is empty: pods may run images from any registry")
     if network["network_policies"]:
         manifests += build_network(network, mesh["enabled"], identity["enabled"])
-        out["warnings"] += stack_egress_warnings(network, stack)
+        out["warnings"] += stack_egress_warnings(network, stack) + stack_network_warnings(network, stack)
     else:
         out["warnings"].append("security_network_policies is false: no NetworkPolicy is rendered, every pod can reach "
                                "every other pod and the internet")
@@ -648,7 +940,50 @@ def read_mesh(reader):
     s["wait_timeout"] = reader.read("security_mesh_wait_timeout", v.to_int)
     if s["wait_timeout"] is not None and s["wait_timeout"] < 1:
         reader.add(["security_mesh_wait_timeout is %d: give the seconds helm waits, 1 or more" % s["wait_timeout"]])
+    s["ingress_controller_ports"] = _ports(reader.read("security_mesh_ingress_controller_ports", v.to_list),
+                                           "security_mesh_ingress_controller_ports", reader)
     return s
+
+
+def mesh_plaintext_ports(network, auth_enabled, ingress_controller_ports=()):
+    """{workload: [port, ...]}: the ports of workloads in the ambient mesh that a client outside the mesh reaches.
+
+    STRICT mTLS refuses every plaintext connection to a pod in the mesh, and some clients cannot be in it: the API
+    server calling an admission webhook (CloudNativePG's, the Prometheus operator's, the ingress controller's), a
+    platform namespace left out of the mesh (KEDA's operator querying Prometheus), and the users' browsers and
+    clients reaching the ingress controller. Taken from the flow table (FLOWS): a flow whose destination is in an
+    AMBIENT namespace and whose source is outside the cluster or in a namespace that is not. Whether the site named
+    the source's addresses does not matter here (the exception is needed even without NetworkPolicies)."""
+    facts = set(network.get("facts") or ())
+    if auth_enabled:
+        facts.add("auth")
+    ambient = set(AMBIENT)
+    out = {}
+    for _name, source, dest, ports, condition in FLOWS:
+        if ports is None or dest.startswith("cidrs:") or not _holds(condition, facts):
+            continue
+        if WORKLOADS[dest][0] not in ambient:
+            continue
+        if not source.startswith("cidrs:") and WORKLOADS[source][0] in ambient:
+            continue
+        if ports in NAMED_PORTS:
+            ports = NAMED_PORTS[ports](network)
+        out.setdefault(dest, set()).update(port for port in ports if isinstance(port, int))
+    if ingress_controller_ports:
+        out.setdefault("ingress_controller", set()).update(ingress_controller_ports)
+    return dict((name, sorted(ports)) for name, ports in out.items() if ports)
+
+
+def mesh_plaintext_problems(plaintext, selectors):
+    """A PeerAuthentication selects its workload by matchLabels only: a selector the exceptions need that has none."""
+    problems = []
+    for name in sorted(plaintext):
+        selector = (selectors or {}).get(name) or {}
+        if selector.get("matchExpressions") or not selector.get("matchLabels"):
+            problems.append("security_workload_selectors.%s is %r: with the mesh on, its ports %s take plaintext from "
+                            "clients outside the mesh through a PeerAuthentication, which selects pods by matchLabels "
+                            "only; give its pods' labels as matchLabels" % (name, selector, plaintext[name]))
+    return problems
 
 
 def _mesh_release(m, name, chart, values):
@@ -661,8 +996,9 @@ def _mesh_release(m, name, chart, values):
     return release
 
 
-def build_mesh(m, namespaces, tenants):
-    """Istio ambient (base, istiod, CNI, ztunnel), its CA an intermediate of the internal CA, STRICT mTLS."""
+def build_mesh(m, namespaces, tenants, plaintext=None, selectors=None):
+    """Istio ambient (base, istiod, CNI, ztunnel), its CA an intermediate of the internal CA, STRICT mTLS; the ports
+    of ``plaintext`` ({workload: ports}, mesh_plaintext_ports) PERMISSIVE on their workload only."""
     pull = [{"name": name} for name in m["image_pull_secrets"]]
     glob = {}
     if m["image_registry"]:
@@ -706,6 +1042,14 @@ def build_mesh(m, namespaces, tenants):
                                               "namespace %s: mutual TLS only" % namespaces[key]))
     for name in tenants:
         manifests.append(_peer_authentication("privateai-strict", name, "tenant %s: mutual TLS only" % name))
+    for workload, ports in sorted((plaintext or {}).items()):
+        key, what = WORKLOADS[workload]
+        pa = _peer_authentication("privateai-plaintext-" + workload.replace("_", "-"), namespaces[key],
+                                  "%s: mutual TLS only, except ports %s, which clients outside the mesh reach (the "
+                                  "NetworkPolicies name those clients)" % (what, ", ".join(str(p) for p in ports)))
+        pa["definition"]["spec"]["selector"] = {"matchLabels": dict(selectors[workload]["matchLabels"])}
+        pa["definition"]["spec"]["portLevelMtls"] = dict((str(port), {"mode": "PERMISSIVE"}) for port in ports)
+        manifests.append(pa)
     return releases, manifests
 
 

@@ -12,7 +12,14 @@ rollout that stopped at a failing node leaves behind.
 - ``reboot_route(...)``: how a node that an earlier role asked to reboot (the driver's new kernel module) is
   rebooted: not at all (no reason pending), plainly through roles/node_reboot (no cluster configured, or the node is
   not one of its Nodes), drained through the maintenance (a registered Node of the cluster), or not at all with a
-  stop (the cluster is configured but its API did not answer, so nobody can tell whether the node runs workloads).
+  stop (the cluster is configured but its API did not answer, so nobody can tell whether the node runs workloads);
+- ``driver_change(installed, planned)``: whether the driver stage would change the node's driver packages (the
+  installed ones, as nvidia_driver_info reads them, against the exact versions apt_package_versions resolved);
+- ``driver_route(...)``: how such a change is installed, decided BEFORE any package changes: live, as the stage always
+  did (no change, a first install, not part of a cluster, not a registered Node), drained through the maintenance
+  with the driver_upgrade action (a registered Node of the cluster: never new libraries beside the old kernel module
+  while pods run), or stop (the cluster is configured but its API did not answer). The same cluster decision as
+  ``reboot_route``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -148,6 +155,24 @@ def cluster_state(mode, kubeconfig_path, kubeconfig_exists, kubeconfig, tcp, api
     return state
 
 
+def _membership(node, cluster, lookup):
+    """``(True|False|None, why)``: the node is a registered Node of a configured, answering cluster (True), is not
+    part of a cluster or not registered (False), or nobody can tell (None: configured, but no answer)."""
+    cluster = cluster if isinstance(cluster, dict) else {}
+    if not cluster.get("configured"):
+        return False, "not part of a cluster: %s" % (cluster.get("why") or "no cluster configured")
+    if cluster.get("usable") and not _skipped(lookup) and "resources" in lookup:
+        if lookup.get("resources"):
+            return True, "a registered Node of the cluster at %s" % cluster.get("server")
+        return False, ("not a registered Node of the cluster at %s (not joined yet; a host whose Kubernetes name "
+                       "differs needs node_maintenance_node_name)" % cluster.get("server"))
+    if cluster.get("usable"):
+        error = _one_line(lookup.get("msg", "no answer") if isinstance(lookup, dict) else "not asked")
+        return None, ("the API server %s (context %s) did not say whether Node %s exists: %s"
+                      % (cluster.get("server"), cluster.get("context"), node, error))
+    return None, cluster.get("why") or "the cluster did not answer"
+
+
 def reboot_route(host, node, reasons, cluster, lookup=None, allow_without_api=False):
     """How ``host`` (Kubernetes node ``node``) is rebooted for ``reasons`` (the reasons still pending).
 
@@ -163,25 +188,13 @@ def reboot_route(host, node, reasons, cluster, lookup=None, allow_without_api=Fa
         out["why"] = "no reboot pending"
         out["message"] = "%s: no reboot pending" % where
         return out
-    cluster = cluster if isinstance(cluster, dict) else {}
-    if not cluster.get("configured"):
-        out["route"] = "plain"
-        out["why"] = "not part of a cluster: %s" % (cluster.get("why") or "no cluster configured")
-    elif cluster.get("usable") and not _skipped(lookup) and "resources" in lookup:
-        if lookup.get("resources"):
-            out["route"] = "drain"
-            out["why"] = "a registered Node of the cluster at %s" % cluster.get("server")
-        else:
-            out["route"] = "plain"
-            out["why"] = ("not a registered Node of the cluster at %s (not joined yet; a host whose Kubernetes name "
-                          "differs needs node_maintenance_node_name)" % cluster.get("server"))
+    member, why = _membership(node, cluster, lookup)
+    if member is not None:
+        out["route"] = "drain" if member else "plain"
+        out["why"] = why
     else:
-        if cluster.get("usable"):
-            error = _one_line(lookup.get("msg", "no answer") if isinstance(lookup, dict) else "not asked")
-            problem = ("the API server %s (context %s) did not say whether Node %s exists: %s"
-                       % (cluster.get("server"), cluster.get("context"), node, error))
-        else:
-            problem = cluster.get("why") or "the cluster did not answer"
+        problem = why
+        cluster = cluster if isinstance(cluster, dict) else {}
         if allow_without_api:
             out["route"] = "plain"
             out["why"] = ("%s; rebooted WITHOUT draining because node_maintenance_reboot_without_api is true (the pods "
@@ -198,4 +211,80 @@ def reboot_route(host, node, reasons, cluster, lookup=None, allow_without_api=Fa
             return out
     verb = {"plain": "reboot (no drain)", "drain": "cordon, drain, reboot, GPU gate, Ready, uncordon"}[out["route"]]
     out["message"] = "%s: %s; %s, for: %s" % (where, out["why"], verb, "; ".join(reasons))
+    return out
+
+
+DRIVER_ROUTES = ("live", "drain", "stop")
+
+
+def _version(entry):
+    if isinstance(entry, dict):
+        entry = entry.get("version")
+    return str(entry) if entry not in (None, "") else None
+
+
+def driver_change(installed, planned):
+    """Whether installing ``planned`` ({package: exact version}, apt_package_versions' ``packages``) changes the
+    driver of a node whose driver packages are ``installed`` ({package: {version, ...}} or {package: version},
+    nvidia_driver_info's ``packages``).
+
+    Returns ``{state, changes}``: ``state`` is ``first`` (no driver package installed: a first install), ``none`` (every
+    planned package is installed at its planned version, or nothing is planned) or ``change``; ``changes`` lists each
+    package that moves, ``name old -> new`` (``name (not installed) -> new`` for one the plan adds, such as the fabric
+    manager or the other kernel module flavour)."""
+    installed = installed if isinstance(installed, dict) else {}
+    planned = planned if isinstance(planned, dict) else {}
+    have = dict((str(name), _version(entry)) for name, entry in installed.items() if _version(entry))
+    if not planned:
+        return {"state": "none", "changes": []}
+    if not have:
+        return {"state": "first", "changes": []}
+    changes = []
+    for name in sorted(planned):
+        want = _version(planned[name])
+        if have.get(name) != want:
+            changes.append("%s %s -> %s" % (name, have.get(name) or "(not installed)", want))
+    return {"state": "change" if changes else "none", "changes": changes}
+
+
+def driver_route(host, node, change, cluster, lookup=None, allow_without_api=False):
+    """How the driver stage installs ``change`` (``driver_change()``) on ``host`` (Kubernetes node ``node``).
+
+    ``cluster``, ``lookup`` and ``allow_without_api`` as for ``reboot_route`` (the lookup is asked only for a node
+    whose driver changes). Returns ``{route, node, changes, why, message}``; ``route`` is one of DRIVER_ROUTES:
+    ``live`` (installed in place, today's path), ``drain`` (cordon, drain, install, reboot, GPU gate, Ready, uncordon,
+    a batch at a time) or ``stop`` (nothing is installed; ``message`` names the node, the API server and the fix)."""
+    change = change if isinstance(change, dict) else {}
+    changes = [str(c) for c in change.get("changes") or []]
+    out = {"route": "live", "node": node, "changes": changes, "why": "", "message": ""}
+    where = "%s (Kubernetes node %s)" % (host, node)
+    state = change.get("state") or "none"
+    if state == "first":
+        out["why"] = "first install of the driver (no driver package on the node: nothing runs on it yet)"
+    elif state != "change":
+        out["why"] = "the driver packages do not change"
+    else:
+        member, why = _membership(node, cluster, lookup)
+        if member:
+            out["route"] = "drain"
+            out["why"] = why
+        elif member is False:
+            out["why"] = why
+        elif allow_without_api:
+            out["why"] = ("%s; installed WITHOUT draining because node_maintenance_reboot_without_api is true (pods on it "
+                          "may meet the new libraries before the reboot loads the new kernel module)" % why)
+        else:
+            out["route"] = "stop"
+            out["why"] = why
+            out["message"] = (
+                "%s: its driver would change (%s) and a cluster is configured, but %s. Without the API nobody can tell "
+                "whether the node runs workloads, and new driver libraries beside the old kernel module break them, so "
+                "nothing was installed. Fix: bring the API server %s back or correct privateai_kubeconfig / "
+                "privateai_kube_context, then run the stage again; or set node_maintenance_reboot_without_api: true to "
+                "install and reboot it without draining"
+                % (where, "; ".join(changes), why, (cluster if isinstance(cluster, dict) else {}).get("server") or "?"))
+            return out
+    verb = {"live": "install in place", "drain": "cordon, drain, install, reboot, GPU gate, Ready, uncordon"}[out["route"]]
+    out["message"] = "%s: %s; %s%s" % (where, out["why"], verb,
+                                       (", for: %s" % "; ".join(changes)) if changes else "")
     return out

@@ -38,7 +38,11 @@ Knobs for the error paths: ``plugin_daemon=False`` (every plugin and model path 
 plugin daemon", ``GET default-model`` answers ``{"data": null}`` - both as observed on the real API without a plugin
 daemon), ``plugin_task_error`` (the install task fails with that message), ``task_polls`` (polls before the task
 ends), ``access_token_uses`` (each access token is good for that many calls, then answers 401 "Invalid token." -
-an expired token). ``requests`` records method, path, status and cookie names - never a password or token.
+an expired token), ``https_console`` (as Dify 1.14.2 does when its CONSOLE_API_URL and CONSOLE_WEB_URL are https, even
+when reached over plain http as through a ``kubectl port-forward``: the ``access_token``, ``refresh_token`` and
+``csrf_token`` cookies are named ``__Host-<name>`` and marked Secure, and only those names are read back;
+api/libs/token.py ``is_secure`` and ``_real_cookie_name``; the Flask ``session`` cookie stays as it is).
+``requests`` records method, path, status and cookie names as sent - never a password or token.
 
 Use in-process (``with DifyConsoleContractServer(...) as server: server.url``) or as a script that prints its port:
 ``python dify_console_contract_server.py [--init-password-file F] [--version 1.14.2]``.
@@ -126,10 +130,23 @@ class _Handler(BaseHTTPRequestHandler):
     def double(self):
         return self.server.double
 
+    def _cookie_names(self):
+        """The names of the cookies as sent (``__Host-`` prefixes kept)."""
+        jar = SimpleCookie()
+        jar.load(self.headers.get("Cookie", ""))
+        return list(jar)
+
     def _cookies(self):
         jar = SimpleCookie()
         jar.load(self.headers.get("Cookie", ""))
-        return dict((k, v.value) for k, v in jar.items())
+        found = dict((k, v.value) for k, v in jar.items())
+        if self.double.https_console:
+            # Dify reads only the __Host- names then: a cookie under the plain name counts as absent.
+            for name in TOKEN_COOKIES:
+                found.pop(name, None)
+                if "__Host-" + name in found:
+                    found[name] = found.pop("__Host-" + name)
+        return found
 
     def _send(self, status, body, set_cookies=()):
         data = json.dumps(body).encode("utf-8")
@@ -140,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Env", "TEST-DOUBLE")
         for name, value, http_only in set_cookies:
             flags = "; HttpOnly" if http_only else ""
+            if self.double.https_console and name in TOKEN_COOKIES:
+                name, flags = "__Host-" + name, flags + "; Secure"
             self.send_header("Set-Cookie", "%s=%s; Path=/; SameSite=Lax%s" % (name, value, flags))
         self.end_headers()
         self.wfile.write(data)
@@ -168,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, body = self.double.route(method, path[len("/console/api"):], query, raw, cookies,
                                                  self.headers, set_cookies)
         self.double.requests.append({"method": method, "path": path, "status": status,
-                                     "cookies": sorted(cookies), "csrf_header": CSRF in self.headers})
+                                     "cookies": sorted(self._cookie_names()), "csrf_header": CSRF in self.headers})
         self._send(status, body, set_cookies)
 
     def do_GET(self):  # noqa: N802  # http.server's naming
@@ -182,6 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 CSRF = "X-CSRF-Token"
+TOKEN_COOKIES = ("access_token", "refresh_token", "csrf_token")
 
 
 class DifyConsoleContractServer(ThreadedHTTPDouble):
@@ -190,12 +210,13 @@ class DifyConsoleContractServer(ThreadedHTTPDouble):
     thread_name = "dify-contract-double"
 
     def __init__(self, init_password=None, version="1.14.2", plugin_daemon=True, plugin_task_error=None,
-                 task_polls=1, access_token_uses=None, port=0):
+                 task_polls=1, access_token_uses=None, port=0, https_console=False):
         self.state = _State(init_password, version)
         self.plugin_daemon = plugin_daemon
         self.plugin_task_error = plugin_task_error
         self.task_polls = task_polls
         self.access_token_uses = access_token_uses
+        self.https_console = https_console
         self.requests = []
         super(DifyConsoleContractServer, self).__init__(_Handler, port=port)
 
@@ -522,6 +543,8 @@ def main(argv=None):
     parser.add_argument("--plugin-task-error")
     parser.add_argument("--access-token-uses", type=int)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--https-console", action="store_true",
+                        help="__Host- Secure token cookies over plain http, as Dify with an https console URL")
     args = parser.parse_args(argv)
     init_password = None
     if args.init_password_file:
@@ -530,7 +553,8 @@ def main(argv=None):
     server = DifyConsoleContractServer(init_password=init_password, version=args.version,
                                        plugin_daemon=not args.no_plugin_daemon,
                                        plugin_task_error=args.plugin_task_error,
-                                       access_token_uses=args.access_token_uses, port=args.port)
+                                       access_token_uses=args.access_token_uses, port=args.port,
+                                       https_console=args.https_console)
     server.run_until_interrupted(server.port)
 
 

@@ -5,11 +5,18 @@ endpoint asks the OpenAI-compatible test double (tests/doubles/openai_contract_s
 First run changes, second run changed=0; render mode contacts nothing; bad input stops before any call with every
 problem named; each error path (wrong init password, failed plugin task, unreachable model endpoint) fails naming
 the step and what Dify answered; an expired token is refreshed; the passwords and the API key never reach the output.
+
+Through the console gate (dify_console_auth_enabled): the bootstrap reaches the double, in its https-console mode
+(``__Host-`` Secure cookies on plain http, as Dify with an https console URL), only through a port-forward on
+127.0.0.1 that the play starts with the kubectl test double (tests/doubles/kubectl_port_forward_double.py, relaying
+to the double) and stops, failed or not; against an unreachable API server it refuses before any call.
 """
 
 import json
 import os
+import socket
 import sys
+import time
 import zipfile
 
 import pytest
@@ -23,6 +30,11 @@ from ansible_collections.privateai.deepseek_dify.tests.doubles.dify_console_cont
     DifyConsoleContractServer)
 from ansible_collections.privateai.deepseek_dify.tests.doubles.openai_contract_server import (  # noqa: E402
     OpenAIContractServer)
+from ansible_collections.privateai.deepseek_dify.tests.k8s.checks import (  # noqa: E402
+    KUBECONFIG_TOKEN, closed_port, write_kubeconfig)
+
+DOUBLES = os.path.join(REPO, "tests", "doubles")
+GATED_URL = "https://dify.example.internal"
 
 ADMIN_PASSWORD = "Integration-admin-77"
 INIT_PASSWORD = "integration-init-31"
@@ -183,3 +195,128 @@ def test_error_paths_name_the_step_and_what_dify_answered(endpoint, files, case,
         if case == "plugin_task":
             assert "the plugin daemon reported failed (langgenius/openai_api_compatible:0.0.35@" in output
             assert "no matching distribution found for dify_plugin" in output
+
+
+# ----------------------------------------------------------------------------- through the console gate (port-forward)
+def _free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def gated_vars(server, endpoint, files, kubeconfig, local_port, **overrides):
+    """The Dify stage's outputs with the console behind oauth2-proxy: its console URL is the gated https one (not
+    resolvable here), so every call must go through the port-forward (the double listens on its own port)."""
+    variables = extra_vars(server, endpoint, files, privateai_kubeconfig=kubeconfig, privateai_kube_context="ops@site",
+                           dify_bootstrap_kubectl=os.path.join(DOUBLES, "kubectl_port_forward_double.sh"),
+                           dify_bootstrap_local_port=local_port)
+    variables["dify_outputs"].update(console_url=GATED_URL, console_auth=True, namespace="dify",
+                                     front_service="dify", front_port=80)
+    variables.update(overrides)
+    return variables
+
+
+def kubectl_env(tmp_path, server):
+    return {"KUBECTL_DOUBLE_LOG": str(tmp_path / "kubectl.log"), "KUBECTL_DOUBLE_PYTHON": sys.executable,
+            "KUBECTL_DOUBLE_FORWARD_TO": "127.0.0.1:%d" % server.port}
+
+
+def console_play(tmp_path):
+    """The role's inputs, then its console calls (tasks/console.yml): the cluster check before them (tasks/
+    bootstrap.yml) needs a Kubernetes API, which cannot run here; it is tested on its own below."""
+    playbook = tmp_path / "console.yml"
+    playbook.write_text(json.dumps([{"name": "Dify bootstrap through a port-forward", "hosts": "localhost",
+                                     "gather_facts": False, "tasks": [
+                                         {"name": "Inputs", "ansible.builtin.include_role": {
+                                             "name": "privateai.deepseek_dify.dify_bootstrap", "tasks_from": "inputs"}},
+                                         {"name": "Console", "ansible.builtin.include_role": {
+                                             "name": "privateai.deepseek_dify.dify_bootstrap",
+                                             "tasks_from": "console"}}]}]))
+    return str(playbook)
+
+
+def forwards_of(tmp_path):
+    log = tmp_path / "kubectl.log"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def assert_stopped(forwards):
+    deadline = time.time() + 10
+    while time.time() < deadline and any(os.path.exists("/proc/%d" % f["pid"]) for f in forwards):
+        time.sleep(0.2)
+    assert forwards and not [f for f in forwards if os.path.exists("/proc/%d" % f["pid"])]
+
+
+def test_through_the_gate_the_bootstrap_uses_a_port_forward_and_secure_cookies(endpoint, files, tmp_path):
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:6443")
+    local = _free_port()
+    with DifyConsoleContractServer(init_password=INIT_PASSWORD, https_console=True) as server:
+        variables = gated_vars(server, endpoint, files, kubeconfig, local)
+        run = run_playbook(console_play(tmp_path), files["inventory"], "-v", "-e", json.dumps(variables),
+                           **kubectl_env(tmp_path, server))
+        output = run.stdout + run.stderr
+        assert run.returncode == 0, output[-5000:]
+        for secret in (ADMIN_PASSWORD, INIT_PASSWORD, API_KEY, KUBECONFIG_TOKEN):
+            assert secret not in output
+        assert "deepseek-r1 answered through Dify app privateai-smoke" in output
+        assert server.state.admin["email"] == "admin@example.com"
+        assert server.state.defaults == {"llm": "deepseek-r1", "text-embedding": "bge-m3"}
+        # Every logged-in call carried Dify's __Host- Secure cookies back over the tunnel's plain http.
+        logged_in = [r for r in server.requests if r["path"].startswith("/console/api/workspaces/")
+                     or r["path"].startswith("/console/api/apps")]
+        assert logged_in and all({"__Host-access_token", "__Host-csrf_token"} <= set(r["cookies"]) and
+                                 r["status"] in (200, 201) for r in logged_in), logged_in[:3]
+        assert not [r for r in server.requests if "access_token" in r["cookies"]]
+    # One port-forward, chosen by default (no dify_bootstrap_console_access given), of the nginx front Service.
+    (forward,) = forwards_of(tmp_path)
+    assert forward["argv"] == ["--kubeconfig", kubeconfig, "--context", "ops@site", "--namespace", "dify",
+                               "port-forward", "--address", "127.0.0.1", "service/dify", "%d:80" % local]
+    assert_stopped([forward])
+
+
+def test_the_port_forward_stops_when_the_bootstrap_fails(endpoint, files, tmp_path):
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:6443")
+    with DifyConsoleContractServer(init_password="another-init-pass-1", https_console=True) as server:
+        variables = gated_vars(server, endpoint, files, kubeconfig, _free_port())
+        run = run_playbook(console_play(tmp_path), files["inventory"], "-e", json.dumps(variables),
+                           **kubectl_env(tmp_path, server))
+        output = run.stdout + run.stderr
+        assert run.returncode != 0
+        assert "the init password was refused" in output, output[-4000:]
+        assert "Stop the port-forwards" in output
+        assert INIT_PASSWORD not in output
+    assert_stopped(forwards_of(tmp_path))
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["apply", "check"])
+def test_port_forward_against_an_unreachable_api_refuses_before_any_call(endpoint, files, tmp_path, check):
+    server_url = "https://127.0.0.1:%d" % closed_port()
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server_url)
+    with DifyConsoleContractServer(init_password=INIT_PASSWORD, https_console=True) as server:
+        variables = gated_vars(server, endpoint, files, kubeconfig, _free_port(), cluster_access_api_timeout=3)
+        run = run_playbook("playbooks/dify_bootstrap.yml", files["inventory"], "-e", json.dumps(variables),
+                           *(["--check"] if check else []), **kubectl_env(tmp_path, server))
+        output = " ".join((run.stdout + run.stderr).split())
+        assert run.returncode != 0
+        assert "dify_bootstrap: 1 problem(s) before anything was read or changed" in output, output[-4000:]
+        assert "API server %s of context ops@site (kubeconfig %s) is not reachable" % (server_url, kubeconfig) \
+            in output
+        assert server.requests == [], "Dify was called"
+        assert KUBECONFIG_TOKEN not in output and ADMIN_PASSWORD not in output
+    assert forwards_of(tmp_path) == [], "a port-forward was started"
+
+
+def test_port_forward_without_a_kubeconfig_stops_before_any_call(endpoint, files, tmp_path):
+    with DifyConsoleContractServer(https_console=True) as server:
+        variables = gated_vars(server, endpoint, files, "", _free_port(), dify_bootstrap_namespace="Dify")
+        run = run_playbook("playbooks/dify_bootstrap.yml", files["inventory"], "-e", json.dumps(variables),
+                           **kubectl_env(tmp_path, server))
+        output = " ".join((run.stdout + run.stderr).split())
+        assert run.returncode != 0
+        assert "dify_bootstrap: 2 problem(s)" in output, output[-4000:]
+        assert "dify_bootstrap_kubeconfig is empty: dify_bootstrap_console_access port_forward starts" in output
+        assert "dify_bootstrap_namespace is 'Dify': give a DNS label" in output
+        assert server.requests == []
+    assert forwards_of(tmp_path) == []

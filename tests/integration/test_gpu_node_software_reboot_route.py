@@ -7,6 +7,8 @@ reboots.
 - A kubeconfig whose API server does not answer (a closed port on this machine, the unreachable-API pattern of
   tests/k8s/test_apply_preflight.py): the stage stops at the node, naming it, the API server and the fix; nothing is
   drained or rebooted, in check mode and not; node_maintenance_reboot_without_api: true takes the plain path instead.
+- The driver step before it (tasks/driver_route.yml): with that kubeconfig and a driver change pending (another
+  pinned version), the stage stops at the node before any package changes; the node's package state is unchanged.
 
 The node gets the signed stand-in apt repository of TEST-DOUBLE packages (tests/standins) and install_without_gpu,
 so the real driver role installs "580" packages and then finds their kernel module installed but not loaded.
@@ -134,4 +136,31 @@ def test_the_allow_flag_reboots_plainly_when_the_api_does_not_answer(gpu_node, t
     assert "rebooted WITHOUT draining because node_maintenance_reboot_without_api is true" in out, out[-4000:]
     assert server in out
     assert "reboot requested, not performed because it is a container" in out
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def driver_packages(nodes):
+    return nodes.sh(nodes.names[0], "dpkg-query -W -f '${Package}=${Version} ${Status}\\n' 'nvidia*' 'libnvidia*' "
+                                    "2>/dev/null | sort").stdout
+
+
+def test_a_driver_change_stops_before_any_package_when_the_cluster_does_not_answer(gpu_node, tmp_path):
+    # The first test installed the newest stand-in driver (580.105.08); asking for 580.95.05 is a driver change.
+    name = gpu_node.names[0]
+    before = driver_packages(gpu_node)
+    assert "nvidia-driver-cuda=580.105.08-1 hold ok installed" in before, before
+    server, kubeconfig = unreachable_kubeconfig(tmp_path / "kubeconfig")
+    inventory = gpu_node.inventory(group_vars=dict(GOOD, nvidia_driver_version="580.95.05", privateai_kubeconfig=kubeconfig,
+                                                   privateai_kube_context="ops@site", cluster_access_api_timeout=3))
+    result = gpu_node.playbook(PLAYBOOK, inventory)
+    out = flat(result)
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert ("node_maintenance: %s (Kubernetes node %s): its driver would change (" % (name, name)) in out, out[-4000:]
+    assert "nvidia-driver-cuda 580.105.08-1 -> 580.95.05-1" in out
+    assert "no TCP connection to 127.0.0.1:%s within 3 s" % server.rsplit(":", 1)[1] in out
+    assert "nothing was installed" in out and "node_maintenance_reboot_without_api: true to install and reboot" in out
+    # Stopped before the driver role's changes: no repository, pin or package task ran, no drain play started.
+    assert "Install the driver packages at the resolved versions" not in out
+    assert "PLAY [Drain, install the driver" not in result.stdout
+    assert driver_packages(gpu_node) == before
     assert TOKEN not in result.stdout + result.stderr

@@ -32,6 +32,19 @@ NEEDED = unit.NEEDED + unit.OIDC_NEEDED
 DENIED = unit.DENIED + unit.OIDC_DENIED
 
 
+def tables(policies):
+    """(needed, denied) for one render: the tables above plus the platform namespaces' (unit.PLATFORM_NEEDED,
+    unit.PLATFORM_DENIED) whose platform pods run in a namespace that render default-denies (a stage that is off or
+    a LeaderWorkerSet/KEDA the inventory does not need renders no policy there)."""
+    denied_ns = set(p["metadata"]["namespace"] for p in policies if p["metadata"]["name"] == "privateai-default-deny")
+
+    def runs(row):
+        return all(end.get("namespace") in denied_ns for end in row[1:3]
+                   if "namespace" in end and end["namespace"] in unit.PLATFORM_NAMESPACES)
+    return (NEEDED + [row for row in unit.PLATFORM_NEEDED if runs(row)],
+            DENIED + [row for row in unit.PLATFORM_DENIED if runs(row)])
+
+
 def objects(render_dir, stage):
     out = []
     for path in rendered_files(os.path.join(render_dir, stage), "manifests"):
@@ -59,7 +72,9 @@ def serving_pods(render_dir):
 def test_rendered_policies_meet_the_flow_table(renders, name):
     policies = [o for o in objects(renders[name], "security") if o["kind"] == "NetworkPolicy"]
     assert policies, "no NetworkPolicy rendered for %s" % name
-    assert ne.table_failures(policies, NEEDED, DENIED) == []
+    needed, denied = tables(policies)
+    assert len(needed) > len(NEEDED) + 40
+    assert ne.table_failures(policies, needed, denied) == []
 
 
 @pytest.mark.parametrize("name", INVENTORIES)
@@ -87,8 +102,10 @@ def test_removing_any_rendered_policy_breaks_the_table(renders):
     paths = [p for p in rendered_files(os.path.join(render_dir, "security"), "manifests")
              if checks.load_documents(p)[0]["kind"] == "NetworkPolicy"]
     policies = [checks.load_documents(p)[0] for p in paths]
+    needed, denied = tables(policies)
+    assert ne.table_failures(policies, needed, denied) == []
     unneeded = [os.path.basename(path) for index, path in enumerate(paths)
-                if not ne.table_failures(policies[:index] + policies[index + 1:], NEEDED, DENIED)]
+                if not ne.table_failures(policies[:index] + policies[index + 1:], needed, denied)]
     assert unneeded == []
 
 
@@ -259,7 +276,8 @@ def test_fluent_bit_config_through_the_real_chart_against_the_documented_keys():
     sink = {"type": "opensearch", "host": "siem.example.internal", "port": 9200, "user": "shipper",
             "password_secret": "siem-shipper", "ca_secret": "siem-ca"}
     for the_sink in (sink, {"type": "syslog", "host": "10.1.2.3", "port": 6514}):
-        result = k8s_security.security_stage(dict(unit.defaults(), security_audit_sink=the_sink))
+        result = k8s_security.security_stage(dict(unit.defaults(), security_audit_sink=the_sink,
+                                                  security_audit_sink_cidrs=["10.1.2.0/24"]))
         assert result["problems"] == []
         release = [r for r in result["stage"]["releases"] if r["chart"] == "fluent-bit"][0]
         objects, problems = chart_render.render_and_validate(release, release["values"])

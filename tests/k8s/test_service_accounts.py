@@ -38,7 +38,8 @@ ALL = tuple(p for p, _stages in K8S_PLAYBOOKS)
 LAB = ("playbooks/k8s_platform.yml", "playbooks/dify.yml", "playbooks/security.yml", "playbooks/observability.yml")
 OWN_RENDERS = {
     "lab": ("lab", (), LAB),
-    "prod+optional": ("prod", ({"dify_vector_store": "weaviate", "security_audit_sink": SIEM},),
+    "prod+optional": ("prod", ({"dify_vector_store": "weaviate", "security_audit_sink": SIEM,
+                                "security_audit_sink_cidrs": ["10.1.2.3/32"]},),
                       ALL + ("playbooks/benchmark_serving.yml",)),
 }
 # The stages each render must show pods of (else a case would prove nothing).

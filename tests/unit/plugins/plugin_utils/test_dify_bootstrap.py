@@ -31,7 +31,16 @@ def settings(tmp_path, **changes):
     key.write_text("sk-unit")
     package = tmp_path / "p.difypkg"
     package.write_bytes(b"PK")
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
     values.update({
+        # The templated defaults, as they come out for a Dify stage with the console gate off.
+        "dify_bootstrap_console_access": "ingress",
+        "dify_bootstrap_namespace": "dify",
+        "dify_bootstrap_front_service": "dify",
+        "dify_bootstrap_front_port": "80",
+        "dify_bootstrap_kubeconfig": str(kubeconfig),
+        "dify_bootstrap_kube_context": "",
         "dify_bootstrap_console_url": "https://dify.example.internal",
         "dify_bootstrap_admin_email": "admin@example.com",
         "dify_bootstrap_admin_password_file": str(admin),

@@ -80,7 +80,7 @@ def test_defaults_build_the_stage_with_every_part():
         "credentials_file": "/srv/privateai/credentials/dify/admin-password",
         "admin_password_file": "/srv/privateai/credentials/dify/admin-password",
         "init_password_file": "/srv/privateai/credentials/dify/init-password", "plugin_packages": [],
-        "console_auth": False}
+        "console_auth": False, "front_service": "dify", "front_port": 80}
 
 
 def test_values_hold_no_secret_and_env_references_the_secrets():

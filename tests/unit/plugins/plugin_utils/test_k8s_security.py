@@ -22,6 +22,7 @@ import netpol_eval as ne  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 API_SERVER = ["10.0.0.10/32"]
+NODES = ["192.0.2.0/24"]
 ISSUER = "https://keycloak.example.internal/realms/privateai"
 
 
@@ -40,6 +41,7 @@ def defaults(**overrides):
     for name in ks.TASK_ONLY:
         del settings[name]
     settings["security_api_server_cidrs"] = list(API_SERVER)
+    settings["security_node_cidrs"] = list(NODES)
     settings.update(overrides)
     return settings
 
@@ -206,15 +208,178 @@ OIDC_DENIED = [
     ("tenant -> waypoint", TENANT_A, WAYPOINT, 15008, "TCP"),
 ]
 OIDC = {"security_oidc_issuer_url": ISSUER, "security_oidc_egress_cidrs": ["10.0.0.20/32"]}
-# (id, overrides, needed, denied)
-CONFIGS = [("plain", {}, NEEDED + TENANT_NEEDED, DENIED + TENANT_DENIED),
-           ("oidc", OIDC, NEEDED + TENANT_NEEDED + OIDC_NEEDED, DENIED + TENANT_DENIED + OIDC_DENIED)]
+
+
+# --- The platform namespaces: pods as the platform charts and operators label them (cert-manager v1.21, gpu-operator
+# v26.7 and the operands it makes, network-operator 26.4, Rook v1.20 and the Ceph daemons it makes, lws, KEDA 2.20,
+# CloudNativePG, kube-prometheus-stack 88.5 and the Prometheus/Alertmanager its operator makes, Velero 12.1, Istio
+# 1.30, Fluent Bit), written here from those renders and the operators' documentation, not from the role's selectors.
+def _chart_pod(namespace, name, **labels):
+    return ne.pod(namespace, labels, name)
+
+
+CM_CONTROLLER = ne.pod("cert-manager", {"app": "cert-manager", "app.kubernetes.io/name": "cert-manager",
+                                        "app.kubernetes.io/instance": "cert-manager",
+                                        "app.kubernetes.io/component": "controller"}, "cert-manager")
+CM_CAINJECTOR = ne.pod("cert-manager", {"app": "cainjector", "app.kubernetes.io/name": "cainjector",
+                                        "app.kubernetes.io/component": "cainjector"}, "cert-manager-cainjector")
+CM_WEBHOOK = ne.pod("cert-manager", {"app": "webhook", "app.kubernetes.io/name": "webhook",
+                                     "app.kubernetes.io/component": "webhook"}, "cert-manager-webhook")
+GPU_OPERATOR = ne.pod("gpu-operator", {"app": "gpu-operator", "app.kubernetes.io/name": "gpu-operator",
+                                       "app.kubernetes.io/component": "gpu-operator"}, "gpu-operator")
+NFD_WORKER = ne.pod("gpu-operator", {"app.kubernetes.io/name": "node-feature-discovery", "role": "worker"}, "nfd-worker")
+DCGM = ne.pod("gpu-operator", {"app": "nvidia-dcgm-exporter"}, "nvidia-dcgm-exporter")
+NET_OPERATOR = ne.pod("nvidia-network-operator", {"control-plane": "network-operator-controller",
+                                                  "app.kubernetes.io/name": "network-operator"}, "network-operator")
+ROOK_OPERATOR = ne.pod("rook-ceph", {"app": "rook-ceph-operator"}, "rook-ceph-operator")
+CSI_CTRL = ne.pod("rook-ceph", {"app": "csi-rbdplugin-provisioner"}, "csi-rbdplugin-provisioner")
+MON = ne.pod("rook-ceph", {"app": "rook-ceph-mon", "ceph_daemon_type": "mon"}, "rook-ceph-mon-a")
+MGR = ne.pod("rook-ceph", {"app": "rook-ceph-mgr", "ceph_daemon_type": "mgr"}, "rook-ceph-mgr-a")
+OSD = ne.pod("rook-ceph", {"app": "rook-ceph-osd", "ceph_daemon_type": "osd"}, "rook-ceph-osd-0")
+OSD_1 = ne.pod("rook-ceph", {"app": "rook-ceph-osd", "ceph_daemon_type": "osd"}, "rook-ceph-osd-1")
+MDS = ne.pod("rook-ceph", {"app": "rook-ceph-mds", "ceph_daemon_type": "mds"}, "rook-ceph-mds-a")
+LWS = ne.pod("lws-system", {"control-plane": "controller-manager", "app.kubernetes.io/name": "lws"}, "lws-controller")
+KEDA_OPERATOR = ne.pod("keda", {"app": "keda-operator", "app.kubernetes.io/name": "keda-operator"}, "keda-operator")
+KEDA_METRICS = ne.pod("keda", {"app": "keda-operator-metrics-apiserver"}, "keda-operator-metrics-apiserver")
+KEDA_WEBHOOKS = ne.pod("keda", {"app": "keda-admission-webhooks"}, "keda-admission-webhooks")
+PROM_OPERATOR = ne.pod("monitoring", {"app": "kube-prometheus-stack-operator", "app.kubernetes.io/component": "prometheus-operator",
+                                      "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator"}, "prom-operator")
+ADMISSION_JOB = ne.pod("monitoring", {"app": "kube-prometheus-stack-admission-create",
+                                      "app.kubernetes.io/component": "prometheus-operator-webhook"}, "admission-create")
+KSM = ne.pod("monitoring", {"app.kubernetes.io/name": "kube-state-metrics"}, "kube-state-metrics")
+GRAFANA = ne.pod("monitoring", {"app.kubernetes.io/name": "grafana"}, "grafana")
+ALERTMANAGER = ne.pod("monitoring", {"app.kubernetes.io/name": "alertmanager", "alertmanager": "main"}, "alertmanager-0")
+ALERTMANAGER_1 = ne.pod("monitoring", {"app.kubernetes.io/name": "alertmanager", "alertmanager": "main"}, "alertmanager-1")
+VELERO = ne.pod("velero", {"name": "velero", "app.kubernetes.io/name": "velero"}, "velero")
+NODE_AGENT = ne.pod("velero", {"name": "node-agent", "role": "node-agent", "app.kubernetes.io/name": "velero"}, "node-agent")
+VELERO_CRD_JOB = ne.pod("velero", {}, "velero-upgrade-crds (a hook Job without labels)")
+ISTIO_CNI = ne.pod("istio-system", {"k8s-app": "istio-cni-node"}, "istio-cni-node")
+ZTUNNEL = ne.pod("istio-system", {"app": "ztunnel"}, "ztunnel")
+FLUENT_BIT = ne.pod("privateai-logging", {"app.kubernetes.io/name": "fluent-bit"}, "fluent-bit")
+NODE = ne.external("192.0.2.15")  # a node's address (security_node_cidrs): host-network pods, kernel Ceph clients
+SIEM = ne.external("10.1.2.3")
+SMTP = ne.external("10.70.0.25")
+OFFSITE_S3 = ne.external("198.51.100.20")
+PLATFORM_NAMESPACES = ("cert-manager", "gpu-operator", "nvidia-network-operator", "rook-ceph", "lws-system", "keda",
+                       "cnpg-system", "monitoring", "velero", "istio-system")
+
+
+def _api(name, pod):
+    return ("%s -> API server" % name, pod, API_SERVER_IP, 6443, "TCP")
+
+
+PLATFORM_NEEDED = [_api(pod["name"], pod) for pod in (
+    CM_CONTROLLER, CM_CAINJECTOR, CM_WEBHOOK, GPU_OPERATOR, NFD_WORKER, NET_OPERATOR, ROOK_OPERATOR, CSI_CTRL, MGR, LWS,
+    KEDA_OPERATOR, KEDA_METRICS, CNPG, PROMETHEUS, PROM_OPERATOR, ADMISSION_JOB, KSM, GRAFANA, VELERO, NODE_AGENT,
+    VELERO_CRD_JOB, ISTIOD, ISTIO_CNI)] + [
+    ("API server -> cert-manager webhook", API_SERVER_IP, CM_WEBHOOK, 10250, "TCP"),
+    ("API server -> CNPG webhook", API_SERVER_IP, CNPG, 9443, "TCP"),
+    ("API server -> LWS webhook", API_SERVER_IP, LWS, 9443, "TCP"),
+    ("API server -> KEDA admission webhooks", API_SERVER_IP, KEDA_WEBHOOKS, 9443, "TCP"),
+    ("API server -> KEDA metrics API", API_SERVER_IP, KEDA_METRICS, 6443, "TCP"),
+    ("API server -> Prometheus operator webhook", API_SERVER_IP, PROM_OPERATOR, 10250, "TCP"),
+    ("API server -> istiod webhook", API_SERVER_IP, ISTIOD, 15017, "TCP"),
+    ("KEDA metrics API -> operator", KEDA_METRICS, KEDA_OPERATOR, 9666, "TCP"),
+    ("KEDA operator -> Prometheus (prometheus triggers)", KEDA_OPERATOR, PROMETHEUS, 9090, "TCP"),
+    ("Prometheus -> cert-manager metrics", PROMETHEUS, CM_CONTROLLER, 9402, "TCP"),
+    ("Prometheus -> DCGM exporter", PROMETHEUS, DCGM, 9400, "TCP"),
+    ("Prometheus -> Ceph mgr", PROMETHEUS, MGR, 9283, "TCP"),
+    ("Prometheus -> Velero metrics", PROMETHEUS, VELERO, 8085, "TCP"),
+    ("Prometheus -> node agent metrics", PROMETHEUS, NODE_AGENT, 8085, "TCP"),
+    ("Prometheus -> kube-state-metrics", PROMETHEUS, KSM, 8080, "TCP"),
+    ("Prometheus -> Prometheus operator", PROMETHEUS, PROM_OPERATOR, 10250, "TCP"),
+    ("Prometheus -> Grafana", PROMETHEUS, GRAFANA, 3000, "TCP"),
+    ("Prometheus -> Alertmanager", PROMETHEUS, ALERTMANAGER, 9093, "TCP"),
+    ("Prometheus -> Alertmanager's config reloader", PROMETHEUS, ALERTMANAGER, 8080, "TCP"),
+    ("Prometheus -> CoreDNS metrics", PROMETHEUS, COREDNS, 9153, "TCP"),
+    ("Prometheus -> node-exporter (host network)", PROMETHEUS, NODE, 9100, "TCP"),
+    ("Prometheus -> kubelet", PROMETHEUS, NODE, 10250, "TCP"),
+    ("Grafana -> Prometheus", GRAFANA, PROMETHEUS, 9090, "TCP"),
+    ("Grafana -> Alertmanager", GRAFANA, ALERTMANAGER, 9093, "TCP"),
+    ("Rook operator -> mon (msgr2)", ROOK_OPERATOR, MON, 3300, "TCP"),
+    ("CSI controller plugin -> OSD", CSI_CTRL, OSD, 6800, "TCP"),
+    ("OSD -> OSD (replication)", OSD, OSD_1, 7000, "TCP"),
+    ("mgr -> mon (v1)", MGR, MON, 6789, "TCP"),
+    ("MDS -> OSD", MDS, OSD, 6850, "TCP"),
+    ("RGW -> OSD", RGW, OSD, 6801, "TCP"),
+    ("node (kernel RBD client) -> mon", NODE, MON, 3300, "TCP"),
+    ("node (kernel RBD client) -> OSD", NODE, OSD, 7300, "TCP"),
+    ("node (kernel CephFS client) -> MDS", NODE, MDS, 6800, "TCP"),
+    ("Velero -> object store", VELERO, RGW, RGW_PORT, "TCP"),
+    ("node agent -> object store", NODE_AGENT, RGW, RGW_PORT, "TCP"),
+    ("ztunnel -> istiod (xDS, certificates)", ZTUNNEL, ISTIOD, 15012, "TCP"),
+] + [("%s -> DNS" % pod["name"], pod, COREDNS, 53, "UDP") for pod in (
+    CM_CONTROLLER, GPU_OPERATOR, NET_OPERATOR, ROOK_OPERATOR, LWS, KEDA_OPERATOR, CNPG, PROMETHEUS, VELERO, ISTIOD)]
+# One pod each platform namespace runs that the stack does not know: nothing reaches it.
+STRAYS = [ne.pod(namespace, {"app": "debug-shell"}, "a pod the stack does not know in " + namespace)
+          for namespace in PLATFORM_NAMESPACES]
+PLATFORM_DENIED = [
+    # No monitor of the stack scrapes these (k8s_security.FLOWS): closed. One Alertmanager (no cluster peers).
+    ("Prometheus -> GPU Operator metrics (not scraped)", PROMETHEUS, GPU_OPERATOR, 8080, "TCP"),
+    ("Prometheus -> CNPG operator metrics (not scraped)", PROMETHEUS, CNPG, 8080, "TCP"),
+    ("Prometheus -> istiod metrics (not scraped)", PROMETHEUS, ISTIOD, 15014, "TCP"),
+    ("Prometheus -> ztunnel metrics (not scraped)", PROMETHEUS, ZTUNNEL, 15020, "TCP"),
+    ("Alertmanager cluster gossip (one replica)", ALERTMANAGER, ALERTMANAGER_1, 9094, "TCP"),
+    ("Prometheus -> Alertmanager on another port", PROMETHEUS, ALERTMANAGER, 9094, "TCP"),
+    ("Dify web -> Ceph mon", WEB, MON, 3300, "TCP"),
+    ("Dify api -> OSD", API, OSD, 6800, "TCP"),
+    ("model engine -> cert-manager webhook", ENGINE, CM_WEBHOOK, 10250, "TCP"),
+    ("tenant -> Prometheus", TENANT_A, PROMETHEUS, 9090, "TCP"),
+    ("tenant -> Grafana", TENANT_A, GRAFANA, 3000, "TCP"),
+    ("unmanaged namespace -> Alertmanager", ELSEWHERE, ALERTMANAGER, 9093, "TCP"),
+    ("internet -> cert-manager webhook", INTERNET, CM_WEBHOOK, 10250, "TCP"),
+    ("a node -> Dify api", NODE, API, 5001, "TCP"),
+    ("a node -> Prometheus", NODE, PROMETHEUS, 9090, "TCP"),
+    ("cert-manager -> Dify database", CM_CONTROLLER, POSTGRES, 5432, "TCP"),
+    ("Grafana -> Dify api", GRAFANA, API, 5001, "TCP"),
+    ("Velero -> Dify database", VELERO, POSTGRES, 5432, "TCP"),
+    ("Ceph mon -> model", MON, ENGINE, 8000, "TCP"),
+    ("Alertmanager -> API server", ALERTMANAGER, API_SERVER_IP, 6443, "TCP"),
+    ("ztunnel -> API server", ZTUNNEL, API_SERVER_IP, 6443, "TCP"),
+    ("Alertmanager -> SMTP relay (no receiver addresses given)", ALERTMANAGER, SMTP, 25, "TCP"),
+    ("Prometheus -> a node's SSH", PROMETHEUS, NODE, 22, "TCP"),
+] + [("%s -> internet" % pod["name"], pod, INTERNET, 443, "TCP") for pod in (
+    CM_CONTROLLER, CM_WEBHOOK, GPU_OPERATOR, DCGM, NET_OPERATOR, ROOK_OPERATOR, MON, OSD, MGR, LWS, KEDA_OPERATOR,
+    KEDA_METRICS, CNPG, PROMETHEUS, PROM_OPERATOR, KSM, GRAFANA, ALERTMANAGER, VELERO, NODE_AGENT, ISTIOD, ZTUNNEL,
+    ISTIO_CNI)] + [("unmanaged namespace -> %s" % pod["name"], ELSEWHERE, pod, 8080, "TCP") for pod in STRAYS] + [
+    ("%s -> internet" % pod["name"], pod, INTERNET, 443, "TCP") for pod in STRAYS]
+# The optional and conditional peers outside the cluster: the SIEM sink (security_audit_sink), Alertmanager's
+# receivers, the off-site S3 (backup_location: s3).
+OUTSIDE = {"security_audit_sink": {"type": "syslog", "host": "siem.example.internal", "port": 6514},
+           "security_audit_sink_cidrs": ["10.1.2.0/24"], "security_alertmanager_egress_cidrs": ["10.70.0.0/24"],
+           "security_backup_s3_cidrs": ["198.51.100.0/24"]}
+OUTSIDE_STACK = {"backup_location": "s3", "backup_s3": {"url": "https://s3.backup.example.internal:9000"}}
+OUTSIDE_NEEDED = [
+    _api("Fluent Bit", FLUENT_BIT),
+    ("Fluent Bit -> SIEM", FLUENT_BIT, SIEM, 6514, "TCP"),
+    ("Fluent Bit -> DNS", FLUENT_BIT, COREDNS, 53, "UDP"),
+    ("Prometheus -> Fluent Bit metrics", PROMETHEUS, FLUENT_BIT, 2020, "TCP"),
+    ("Alertmanager -> SMTP relay", ALERTMANAGER, SMTP, 587, "TCP"),
+    ("Velero -> off-site S3", VELERO, OFFSITE_S3, 9000, "TCP"),
+]
+OUTSIDE_DENIED = [
+    ("Fluent Bit -> internet", FLUENT_BIT, INTERNET, 443, "TCP"),
+    ("Fluent Bit -> SIEM on another port", FLUENT_BIT, SIEM, 22, "TCP"),
+    ("Velero -> off-site S3 on another port", VELERO, OFFSITE_S3, 22, "TCP"),
+    ("Velero -> object store (the backups go off-site)", VELERO, RGW, RGW_PORT, "TCP"),
+    ("tenant -> Fluent Bit", TENANT_A, FLUENT_BIT, 2020, "TCP"),
+    ("unmanaged namespace -> a pod the stack does not know in privateai-logging", ELSEWHERE,
+     ne.pod("privateai-logging", {"app": "debug-shell"}), 8080, "TCP"),
+]
+OUTSIDE_NEEDED_WITHOUT = [n for n in PLATFORM_NEEDED if n[0] not in ("Velero -> object store", "node agent -> object store")]
+# (id, overrides, stack, needed, denied)
+CONFIGS = [("plain", {}, None, NEEDED + TENANT_NEEDED + PLATFORM_NEEDED, DENIED + TENANT_DENIED + PLATFORM_DENIED),
+           ("oidc", OIDC, None, NEEDED + TENANT_NEEDED + OIDC_NEEDED + PLATFORM_NEEDED,
+            DENIED + TENANT_DENIED + OIDC_DENIED + PLATFORM_DENIED),
+           ("siem, receivers, off-site S3", OUTSIDE, OUTSIDE_STACK,
+            NEEDED + TENANT_NEEDED + OUTSIDE_NEEDED_WITHOUT + OUTSIDE_NEEDED,
+            DENIED + TENANT_DENIED + OUTSIDE_DENIED + [d for d in PLATFORM_DENIED if "SMTP" not in d[0]])]
 
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=[c[0] for c in CONFIGS])
 def config(request):
-    _id, overrides, needed, denied = request.param
-    result = ks.security_stage(defaults(security_tenant_namespaces=TENANTS, **overrides))
+    _id, overrides, stack, needed, denied = request.param
+    result = ks.security_stage(defaults(security_tenant_namespaces=TENANTS, **overrides), stack=stack)
     assert result["problems"] == [], result["problems"]
     return policies(result), needed, denied
 
@@ -341,7 +506,8 @@ def test_namespace_labels_pod_security_mesh_and_waypoint():
 
 def test_stack_namespaces_are_default_denied(built):
     denied = sorted(p["metadata"]["namespace"] for p in built if p["metadata"]["name"] == "privateai-default-deny")
-    assert denied == ["dify", "privateai-security", "serving"]
+    # Every stage on (no stack given: the stages' defaults count as on), no audit sink (no logging namespace).
+    assert denied == sorted(("dify", "privateai-security", "serving") + PLATFORM_NAMESPACES)
     isolated = sorted(p["metadata"]["namespace"] for p in built if p["metadata"]["name"] == "privateai-tenant-isolation")
     assert isolated == TENANTS
 
@@ -521,11 +687,58 @@ def test_mesh_ca_is_an_intermediate_of_the_internal_ca_and_mtls_strict():
     assert certificate["spec"]["isCA"] is True
     assert certificate["spec"]["issuerRef"] == {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "privateai-ca"}
     strict = sorted(m["metadata"]["namespace"] for m in manifests if m["kind"] == "PeerAuthentication"
-                    and m["spec"]["mtls"]["mode"] == "STRICT")
+                    and m["spec"]["mtls"]["mode"] == "STRICT" and "selector" not in m["spec"])
     assert strict == ["dify", "istio-system", "privateai-security", "serving"]
     assert [r["chart"] for r in result["stage"]["releases"]] == ["base", "istiod", "cni", "ztunnel"]
     istiod = result["stage"]["releases"][1]["values"]
     assert istiod["profile"] == "ambient" and istiod["env"]["DEFAULT_WORKLOAD_CERT_TTL"] == "24h"
+
+
+def plaintext_exceptions(result):
+    """{(namespace, matchLabels as sorted items): {port: mode}} of the workload PeerAuthentications."""
+    out = {}
+    for m in result["stage"]["manifests"]:
+        d = m["definition"]
+        if d["kind"] == "PeerAuthentication" and "selector" in d["spec"]:
+            assert d["spec"]["mtls"] == {"mode": "STRICT"}
+            key = (d["metadata"]["namespace"], tuple(sorted(d["spec"]["selector"]["matchLabels"].items())))
+            out[key] = dict((port, rule["mode"]) for port, rule in d["spec"]["portLevelMtls"].items())
+    return out
+
+
+def test_mesh_opens_plaintext_only_on_the_ports_clients_outside_the_mesh_reach():
+    # The API server calls the CloudNativePG and Prometheus operator webhooks, KEDA's operator (not in the mesh)
+    # queries Prometheus, browsers reach the ingress controller: under STRICT mTLS each needs its port PERMISSIVE on
+    # that workload, and nothing else is opened (Dify's API, the engines, PostgreSQL stay mTLS only).
+    got = plaintext_exceptions(ks.security_stage(defaults()))
+    assert got == {
+        ("cnpg-system", (("app.kubernetes.io/name", "cloudnative-pg"),)): {"9443": "PERMISSIVE"},
+        ("monitoring", (("app.kubernetes.io/component", "prometheus-operator"),)): {"10250": "PERMISSIVE"},
+        ("monitoring", (("app.kubernetes.io/name", "prometheus"),)): {"9090": "PERMISSIVE"},
+        ("ingress-nginx", (("app.kubernetes.io/name", "ingress-nginx"),)): {"80": "PERMISSIVE", "443": "PERMISSIVE",
+                                                                            "8443": "PERMISSIVE"},
+    }
+
+
+def test_mesh_plaintext_follows_what_is_installed():
+    # Without KEDA nobody outside the mesh queries Prometheus; with the ingress ports emptied only the webhooks stay.
+    stack = {"model_serving_keda_enabled": False}
+    got = plaintext_exceptions(ks.security_stage(defaults(security_mesh_ingress_controller_ports=[]), stack=stack))
+    assert sorted(ns for ns, _labels in got) == ["cnpg-system", "monitoring"]
+    assert {"9090": "PERMISSIVE"} not in got.values()
+    assert plaintext_exceptions(ks.security_stage(defaults(security_mesh_enabled=False))) == {}
+
+
+def test_mesh_plaintext_needs_match_labels():
+    selectors = ks.security_stage(defaults())  # the defaults build
+    assert selectors["problems"] == []
+    result = ks.security_stage(defaults(security_workload_selectors=dict(
+        yaml.safe_load(open(os.path.join(ROOT, "roles", "security", "defaults", "main.yml")))["security_workload_selectors"],
+        cnpg_operator={"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In",
+                                             "values": ["cloudnative-pg"]}]})))
+    assert any("security_workload_selectors.cnpg_operator" in p and "[9443]" in p and "matchLabels" in p
+               for p in result["problems"]), result["problems"]
+    assert result["stage"] is None
 
 
 def test_mesh_mirror_reaches_every_chart():
@@ -765,7 +978,8 @@ SINK = {"type": "opensearch", "host": "siem.example.internal", "port": 9200, "in
 
 
 def fluent_bit(**overrides):
-    result = ks.security_stage(defaults(**dict({"security_audit_sink": SINK}, **overrides)))
+    result = ks.security_stage(defaults(**dict({"security_audit_sink": SINK, "security_audit_sink_cidrs": ["10.1.2.0/24"]},
+                                               **overrides)))
     assert result["problems"] == [], result["problems"]
     return result, [r for r in result["stage"]["releases"] if r["chart"] == "fluent-bit"][0]
 
@@ -844,3 +1058,159 @@ def test_an_allowlist_missing_a_registry_of_the_monitoring_or_backup_stage_is_re
     assert any("%s (%s)" % (image, source) in p for p in result["problems"]), result["problems"]
     off = ks.stack_images(dict(stack, **{role + "_enabled": False}), settings)
     assert not [i for i in off if i["source"].startswith(role)]
+
+
+# --------------------------------------------------------------------------------------------- platform namespaces
+
+ALL_PLATFORM = ["cert_manager", "gpu_operator", "network_operator", "object_store", "lws", "keda", "cnpg", "monitoring",
+                "backup", "mesh"]
+# (id, stack, mesh on, audit sink, installed platform keys, facts beyond them)
+PLATFORM_CASES = [
+    ("no stack: every stage's default on", None, True, None, ALL_PLATFORM, {"ceph_internal", "backup_object_store"}),
+    ("the mesh off", None, False, None, [k for k in ALL_PLATFORM if k != "mesh"], {"ceph_internal", "backup_object_store"}),
+    ("an audit sink", None, True, {"host": "siem"}, ALL_PLATFORM + ["logging"], {"ceph_internal", "backup_object_store"}),
+    ("stages off", {"cert_manager_enabled": False, "gpu_operator_enabled": "false", "network_operator_enabled": False,
+                    "rook_ceph_enabled": False, "model_serving_enabled": False, "cloudnative_pg_enabled": False,
+                    "observability_enabled": False, "backup_enabled": False}, False, None, [], set()),
+    ("KEDA off, LWS on", {"model_serving_keda_enabled": False}, True, None, [k for k in ALL_PLATFORM if k != "keda"],
+     {"ceph_internal", "backup_object_store"}),
+    ("serving off takes LWS and KEDA", {"model_serving_enabled": False}, True, None,
+     [k for k in ALL_PLATFORM if k not in ("lws", "keda")], {"ceph_internal", "backup_object_store"}),
+    ("the serving stage rendered no LWS", {"model_serving_k8s_namespaces": ["serving", "keda"]}, True, None,
+     [k for k in ALL_PLATFORM if k != "lws"], {"ceph_internal", "backup_object_store"}),
+    ("external Ceph, off-site S3", {"rook_ceph_mode": "external", "backup_location": "s3"}, True, None, ALL_PLATFORM,
+     {"ceph_external", "backup_s3"}),
+]
+
+
+@pytest.mark.parametrize("case", PLATFORM_CASES, ids=[c[0] for c in PLATFORM_CASES])
+def test_platform_facts(case):
+    _id, stack, mesh, sink, installed, facts = case
+    namespaces = defaults()["security_namespaces"]
+    got_installed, got_facts = ks.platform_facts(stack, mesh, sink, namespaces)
+    assert got_installed == installed
+    assert got_facts == set(installed) | facts
+
+
+URL_PORTS = [("https://s3.example.internal", 443), ("http://minio.example.internal", 80),
+             ("https://s3.example.internal:9000/bucket", 9000), ("https://[2001:db8::1]:8443", 8443),
+             ("s3.example.internal", None), ("", None), (None, None)]
+
+
+@pytest.mark.parametrize("url,port", URL_PORTS)
+def test_url_port(url, port):
+    assert ks._url_port(url) == port
+
+
+def test_port_ranges_become_end_ports():
+    assert ks._port_list([3300, (6800, 7300)]) == [{"protocol": "TCP", "port": 3300},
+                                                   {"protocol": "TCP", "port": 6800, "endPort": 7300}]
+
+
+def _namespaces_with_policies(result):
+    return sorted(set(p["metadata"]["namespace"] for p in policies(result)))
+
+
+def test_a_stage_that_is_off_gets_no_policy_in_its_namespace():
+    stack = {"backup_enabled": False, "model_serving_keda_enabled": False, "network_operator_enabled": False}
+    result = ks.security_stage(defaults(), stack=stack)
+    assert result["problems"] == []
+    present = _namespaces_with_policies(result)
+    for namespace in ("velero", "keda", "nvidia-network-operator"):
+        assert namespace not in present
+    assert "cert-manager" in present and "lws-system" in present
+    assert not [f for f in result["outputs"]["flows"] if f["name"].startswith(("velero-", "keda-", "network-operator-"))]
+
+
+def test_the_namespaces_follow_the_stages_variables():
+    namespaces = dict(defaults()["security_namespaces"], cert_manager="certs", backup="backups")
+    result = ks.security_stage(defaults(security_namespaces=namespaces))
+    denied = [p["metadata"]["namespace"] for p in policies(result) if p["metadata"]["name"] == "privateai-default-deny"]
+    assert "certs" in denied and "backups" in denied
+    assert "cert-manager" not in denied and "velero" not in denied
+
+
+def test_webhook_sources_default_to_the_api_server_and_can_be_narrowed():
+    hook = [p for p in policies(ks.security_stage(defaults()))
+            if p["metadata"]["name"] == "privateai-api-server-to-cert-manager-webhook-ingress"][0]
+    assert hook["spec"]["ingress"][0]["from"] == [{"ipBlock": {"cidr": API_SERVER[0]}}]
+    built = policies(ks.security_stage(defaults(security_webhook_source_cidrs=["192.0.2.20/30"])))
+    assert ne.allowed(built, ne.external("192.0.2.21"), CM_WEBHOOK, 10250)
+    assert not ne.allowed(built, API_SERVER_IP, CM_WEBHOOK, 10250)
+
+
+def test_alertmanager_receivers_without_addresses_warn_and_stay_closed():
+    stack = {"observability_alert_receivers": [{"name": "ops", "type": "email"}]}
+    result = ks.security_stage(defaults(), stack=stack)
+    assert result["problems"] == []
+    assert [w for w in result["warnings"] if w.startswith("observability_alert_receivers names 1 receiver(s) but "
+                                                          "security_alertmanager_egress_cidrs is empty")]
+    assert not ne.allowed(policies(result), ALERTMANAGER, SMTP, 25)
+    opened = ks.security_stage(defaults(security_alertmanager_egress_cidrs=["10.70.0.0/24"],
+                                        security_alertmanager_egress_ports=[587]), stack=stack)
+    assert not [w for w in opened["warnings"] if w.startswith("observability_alert_receivers")]
+    assert ne.allowed(policies(opened), ALERTMANAGER, SMTP, 587)
+    assert not ne.allowed(policies(opened), ALERTMANAGER, SMTP, 25)
+
+
+def test_the_site_opens_egress_of_a_platform_workload():
+    extra = [{"name": "vault", "from": "velero", "cidrs": ["10.80.0.0/24"], "ports": [8200]}]
+    built = policies(ks.security_stage(defaults(security_egress_extra=extra)))
+    assert ne.allowed(built, VELERO, ne.external("10.80.0.9"), 8200)
+    assert not ne.allowed(built, VELERO, ne.external("10.80.0.9"), 443)
+    assert not ne.allowed(built, GRAFANA, ne.external("10.80.0.9"), 8200)
+
+
+PLATFORM_BAD = [
+    ("no node addresses with Rook", {"security_node_cidrs": []}, None,
+     ["security_node_cidrs is empty: the nodes' kernel RBD/CephFS clients"]),
+    ("no node addresses with monitoring only", {"security_node_cidrs": []}, {"rook_ceph_enabled": False},
+     ["security_node_cidrs is empty: Prometheus scrapes node-exporter"]),
+    ("external Ceph without its addresses", {}, {"rook_ceph_mode": "external"}, ["security_ceph_external_cidrs is empty"]),
+    ("off-site S3 without its addresses", {}, {"backup_location": "s3", "backup_s3": {"url": "https://s3.example.internal"}},
+     ["security_backup_s3_cidrs is empty: backup_location is s3: Velero writes to the off-site S3 endpoint "
+      "(https://s3.example.internal)"]),
+    ("a sink without its addresses", {"security_audit_sink": {"type": "syslog", "host": "siem.example.internal",
+                                                              "port": 6514}}, None,
+     ["security_audit_sink_cidrs is empty: Fluent Bit ships to security_audit_sink (siem.example.internal)"]),
+    ("node CIDR with host bits", {"security_node_cidrs": ["192.0.2.1/24"]}, None, ["security_node_cidrs[0] is '192.0.2.1/24'"]),
+    ("webhook source not a CIDR", {"security_webhook_source_cidrs": ["apiserver"]}, None,
+     ["security_webhook_source_cidrs[0] is 'apiserver'"]),
+    ("receiver port out of range", {"security_alertmanager_egress_ports": [0]}, None,
+     ["security_alertmanager_egress_ports[0] is 0"]),
+    ("egress extra from a namespace the stack does not deny", {"security_egress_extra": [
+        {"name": "x", "from": "ingress_controller", "cidrs": ["10.0.0.0/8"], "ports": [443]}]}, None,
+     ["security_egress_extra[0].from is 'ingress_controller'"]),
+]
+
+
+@pytest.mark.parametrize("case", PLATFORM_BAD, ids=[c[0] for c in PLATFORM_BAD])
+def test_platform_bad_input_names_the_variable(case):
+    _id, overrides, stack, expected = case
+    result = ks.security_stage(defaults(**overrides), stack=stack)
+    assert result["stage"] is None
+    text = "\n".join(result["problems"])
+    for part in expected:
+        assert part in text, text
+
+
+def test_nothing_needs_node_addresses_without_rook_and_monitoring():
+    result = ks.security_stage(defaults(security_node_cidrs=[]),
+                               stack={"rook_ceph_enabled": False, "observability_enabled": False})
+    assert result["problems"] == []
+    assert not [f for f in result["outputs"]["flows"] if f["name"] in ("prometheus-to-nodes", "nodes-to-ceph-daemons")]
+
+
+def test_a_platform_flow_exists_only_where_the_namespaces_of_its_ends_are_installed():
+    """Each platform flow's condition names the platform namespace of both its ends (a policy in a namespace the
+    stack does not install would fail to apply)."""
+    platform_keys = set(k for k, _names in ks.PLATFORM)
+    flows_platform = [f for f in ks.FLOWS if isinstance(f[4], tuple)]
+    assert len(flows_platform) > 30
+    missing = []
+    for name, source, dest, _ports, condition in flows_platform:
+        for end in (source, dest):
+            if not end.startswith("cidrs:") and ks.WORKLOADS[end][0] in platform_keys \
+                    and ks.WORKLOADS[end][0] not in condition:
+                missing.append("%s: %s" % (name, ks.WORKLOADS[end][0]))
+    assert missing == []

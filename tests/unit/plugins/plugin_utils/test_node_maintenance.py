@@ -191,3 +191,92 @@ def test_cluster_state_configured_only_in_apply_mode_with_an_existing_kubeconfig
     assert down["configured"] and not down["usable"] and SERVER in down["why"] and "ops@site" in down["why"]
     unread = cluster(kubeconfig=SKIPPED, tcp=SKIPPED)
     assert unread["configured"] and not unread["usable"] and "was not read" in unread["why"]
+
+
+# The driver stage, BEFORE any package changes: would the driver change, and how is the change installed.
+INSTALLED = {"nvidia-driver-cuda": {"version": "580.95.05-1", "held": True, "architecture": "amd64"},
+             "nvidia-kernel-open-dkms": {"version": "580.95.05-1", "held": True, "architecture": "amd64"}}
+SAME = {"nvidia-driver-cuda": "580.95.05-1", "nvidia-kernel-open-dkms": "580.95.05-1"}
+NEWER = {"nvidia-driver-cuda": "580.105.08-1", "nvidia-kernel-open-dkms": "580.105.08-1"}
+WITH_FM = dict(SAME, **{"nvidia-fabricmanager": "580.95.05-1"})
+
+# (id, installed, planned, state, changes)
+CHANGES = [
+    ("same versions", INSTALLED, SAME, "none", []),
+    ("new version", INSTALLED, NEWER, "change",
+     ["nvidia-driver-cuda 580.95.05-1 -> 580.105.08-1", "nvidia-kernel-open-dkms 580.95.05-1 -> 580.105.08-1"]),
+    ("fabric manager added beside the driver", INSTALLED, WITH_FM, "change",
+     ["nvidia-fabricmanager (not installed) -> 580.95.05-1"]),
+    ("other kernel module flavour", INSTALLED,
+     {"nvidia-driver-cuda": "580.95.05-1", "nvidia-kernel-dkms": "580.95.05-1"}, "change",
+     ["nvidia-kernel-dkms (not installed) -> 580.95.05-1"]),
+    ("plain version strings", {"nvidia-driver-cuda": "580.95.05-1"}, {"nvidia-driver-cuda": "580.95.05-1"}, "none", []),
+    ("first install", {}, NEWER, "first", []),
+    ("nothing planned (skipped: no GPU, or an unpackaged driver that matches)", INSTALLED, {}, "none", []),
+    ("nothing planned on a bare node", {}, None, "none", []),
+]
+
+
+@pytest.mark.parametrize("installed,planned,state,changes", [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
+def test_driver_change(installed, planned, state, changes):
+    out = nm.driver_change(installed, planned)
+    assert out == {"state": state, "changes": changes}
+
+
+CHANGE = nm.driver_change(INSTALLED, NEWER)
+FIRST = nm.driver_change({}, NEWER)
+NO_CHANGE = nm.driver_change(INSTALLED, SAME)
+
+# (id, change, cluster, node lookup, allow flag, expected route, texts the why/message must contain)
+DRIVER_ROUTES = [
+    ("no change, registered node: installed live", NO_CHANGE, cluster(), NODE_FOUND, False, "live",
+     ["the driver packages do not change", "install in place"]),
+    ("no change, API down: live, the cluster is not needed", NO_CHANGE, cluster(tcp=TCP_DOWN), SKIPPED, False, "live",
+     ["do not change"]),
+    ("change outside a cluster (no kubeconfig)", CHANGE, cluster(path="", exists=False, kubeconfig=SKIPPED, tcp=SKIPPED),
+     SKIPPED, False, "live", ["not part of a cluster", "install in place, for: nvidia-driver-cuda 580.95.05-1 -> 580.105.08-1"]),
+    ("change in render mode", CHANGE, cluster(mode="render", exists=False, kubeconfig=SKIPPED, tcp=SKIPPED), SKIPPED,
+     False, "live", ["privateai_k8s_mode is render"]),
+    ("change on a node not registered", CHANGE, cluster(), NODE_ABSENT, False, "live",
+     ["not a registered Node of the cluster at %s" % SERVER]),
+    ("change in the cluster: drained", CHANGE, cluster(), NODE_FOUND, False, "drain",
+     ["a registered Node of the cluster at %s" % SERVER, "cordon, drain, install, reboot, GPU gate, Ready, uncordon",
+      "nvidia-kernel-open-dkms 580.95.05-1 -> 580.105.08-1"]),
+    ("change in the cluster, allow flag does not skip the drain", CHANGE, cluster(), NODE_FOUND, True, "drain", []),
+    ("first install on a registered node: live", FIRST, cluster(), NODE_FOUND, False, "live", ["first install"]),
+    ("first install, API down: live", FIRST, cluster(tcp=TCP_DOWN), SKIPPED, False, "live", ["first install"]),
+    ("change, API down: stop", CHANGE, cluster(tcp=TCP_DOWN), SKIPPED, False, "stop",
+     ["gpu01 (Kubernetes node gpu01.k8s.internal): its driver would change (nvidia-driver-cuda 580.95.05-1 -> 580.105.08-1",
+      "no TCP connection to 10.0.0.10:6443", "nothing was installed", SERVER,
+      "node_maintenance_reboot_without_api: true to install and reboot it without draining"]),
+    ("change, API refuses the question: stop", CHANGE, cluster(), API_ERROR, False, "stop",
+     ["did not say whether Node gpu01.k8s.internal exists: Failed to get client due to 401 Unauthorized"]),
+    ("change, API down, escape hatch: live", CHANGE, cluster(tcp=TCP_DOWN), SKIPPED, True, "live",
+     ["installed WITHOUT draining because node_maintenance_reboot_without_api is true", "no TCP connection"]),
+]
+
+
+@pytest.mark.parametrize("change,state,lookup,allow,route,texts", [c[1:] for c in DRIVER_ROUTES],
+                         ids=[c[0] for c in DRIVER_ROUTES])
+def test_driver_route(change, state, lookup, allow, route, texts):
+    out = nm.driver_route("gpu01", "gpu01.k8s.internal", change, state, lookup, allow)
+    assert out["route"] == route, out
+    assert out["route"] in nm.DRIVER_ROUTES and out["changes"] == change["changes"]
+    said = out["why"] + " " + out["message"]
+    for text in texts:
+        assert text in said, said
+    assert out["message"].startswith("gpu01 (Kubernetes node gpu01.k8s.internal)")
+
+
+def test_the_filter_decides_the_driver_route_with_the_same_cluster_checks():
+    from ansible_collections.privateai.deepseek_dify.plugins.filter.node_maintenance_route import node_maintenance_route
+    common = dict(host="gpu01", node="gpu01.k8s.internal", mode="apply", kubeconfig_path=KUBECONFIG, kubeconfig_exists=True,
+                  kubeconfig=READ, driver_installed=INSTALLED, driver_planned=NEWER)
+    out = node_maintenance_route([], tcp=TCP_OK, lookup=NODE_FOUND, **common)
+    assert (out["route"], out["change"]) == ("drain", "change")
+    out = node_maintenance_route([], tcp=TCP_DOWN, lookup=SKIPPED, **common)
+    assert (out["route"], out["change"]) == ("stop", "change")
+    # Without driver_planned the filter still routes the reboot.
+    out = node_maintenance_route(REASONS, host="gpu01", node="gpu01.k8s.internal", kubeconfig_path=KUBECONFIG,
+                                 kubeconfig_exists=True, kubeconfig=READ, tcp=TCP_OK, lookup=NODE_FOUND)
+    assert out["route"] == "drain" and "change" not in out
