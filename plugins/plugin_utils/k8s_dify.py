@@ -30,6 +30,7 @@ import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import chart_values
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_service_accounts as ksa
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 VECTOR_STORES = ("weaviate", "qdrant", "pgvector")
@@ -671,6 +672,7 @@ class _Names(object):
         self.files_obc = "%s-files" % common["release_name"]
         self.backup_obc = "%s-pg-backup" % common["release_name"]
         self.ssrf = "%s-ssrf-allow" % common["release_name"]
+        self.weaviate_sa = "%s-weaviate" % self.full
 
 
 def _database(s, n):
@@ -831,6 +833,10 @@ def _values(common, s, n):
         values["ingress"] = {"enabled": False}
     if tolerations:
         values["tolerations"] = copy.deepcopy(tolerations)
+    # No Dify component talks to the Kubernetes API: each its own ServiceAccount, without a token
+    # (k8s_service_accounts.WORKLOADS says why).
+    for chart_key, suffix in ksa.DIFY_CHART_COMPONENTS:
+        values.setdefault(chart_key, {})["serviceAccount"] = ksa.chart_service_account("%s-%s" % (n.full, suffix))
     vector = s["vector_store"]
     values["weaviate"] = {"enabled": vector == "weaviate"}
     if vector == "weaviate":
@@ -843,6 +849,8 @@ def _values(common, s, n):
                 for k, value in _registry_image(s["images"]["weaviate_init"]).items())}},
             "storage": {"size": s["weaviate_size"], "storageClassName": s["postgres_storage_class"]},
             "resources": _resources(s, "weaviate"),
+            # The subchart makes no ServiceAccount: the stage's own (without a token) is named here.
+            "serviceAccountName": n.weaviate_sa,
             "authentication": {"anonymous_access": {"enabled": False}},
             "env": {"AUTHENTICATION_APIKEY_ENABLED": "true", "AUTHENTICATION_APIKEY_USERS": "dify"},
             "envSecrets": {CREDENTIAL_KEYS["weaviate_api_key"]: n.credentials}})
@@ -891,7 +899,10 @@ def _redis_manifests(common, s, n):
     tolerations = kp._with_control_plane([], common["tolerate_control_plane"])
     if tolerations:
         pod["tolerations"] = tolerations
+    ksa.no_token(pod, n.redis)
     return [
+        ksa.service_account(namespace, n.redis, kp.LABELS,
+                            "Redis (Valkey)'s own ServiceAccount, without a Kubernetes API token"),
         {"phase": "pre", "description": "Redis (Valkey) for Dify's cache and Celery broker",
          "definition": {"apiVersion": "v1", "kind": "Service",
                         "metadata": {"name": n.redis, "namespace": namespace, "labels": labels},
@@ -982,6 +993,9 @@ def _build(common, s, secrets):
     if s["redis_mode"] == "external":
         credentials.pop("REDIS_PASSWORD")
     manifests = [kp._namespace(namespace, dict(kp.LABELS)),
+                 # Only the chart's `helm test` Jobs (no ServiceAccount option) run as `default`: no token for it.
+                 ksa.service_account(namespace, "default", kp.LABELS,
+                                     "the namespace's default ServiceAccount, without a Kubernetes API token"),
                  _secret(namespace, n.credentials, credentials,
                          "Dify's keys and passwords (generated once into dify_credentials_dir)")]
     if s["postgres_mode"] == "cnpg":
@@ -992,6 +1006,9 @@ def _build(common, s, secrets):
                               "bucket of Dify's files and plugin packages"))
     if s["redis_mode"] == "internal":
         manifests += _redis_manifests(common, s, n)
+    if s["vector_store"] == "weaviate":
+        manifests.append(ksa.service_account(namespace, n.weaviate_sa, kp.LABELS, "Weaviate's ServiceAccount (the chart "
+                                             "makes none), without a Kubernetes API token"))
     if s["postgres_mode"] == "cnpg":
         manifests += _postgres_manifests(common, s, n)
     manifests.append({"phase": "pre", "description": "what Dify's SSRF proxy lets through (model Services)",

@@ -609,9 +609,13 @@ def _values(common, s):
                        "ruleSelectorNilUsesHelmValues": False, "probeSelectorNilUsesHelmValues": False}
     if s["prometheus_retention_size"]:
         prometheus_spec["retentionSize"] = s["prometheus_retention_size"]
-    alertmanager_spec = {}
+    # Alertmanager never talks to the Kubernetes API (its configuration is a mounted Secret): no token
+    # (k8s_service_accounts.WORKLOADS).
+    alertmanager_spec = {"automountServiceAccountToken": False}
     grafana = {"admin": {"existingSecret": s["grafana_admin_secret"], "userKey": "admin-user",
                          "passwordKey": "admin-password"},
+               # The chart's `helm test` pod (never run by the stack) would mount a token it does not need.
+               "testFramework": {"enabled": False},
                "sidecar": {"dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1",
                                           "searchNamespace": "ALL"}}}
     if s["storage_class"] != "":
@@ -630,10 +634,10 @@ def _values(common, s):
         alertmanager_spec["tolerations"] = copy.deepcopy(tolerations)
         grafana["tolerations"] = copy.deepcopy(tolerations)
     values = {"prometheus": {"prometheusSpec": prometheus_spec},
-              "alertmanager": {"config": alertmanager_config(s)},
+              "alertmanager": {"config": alertmanager_config(s),
+                               "serviceAccount": {"automountServiceAccountToken": False}},
               "grafana": grafana}
-    if alertmanager_spec:
-        values["alertmanager"]["alertmanagerSpec"] = alertmanager_spec
+    values["alertmanager"]["alertmanagerSpec"] = alertmanager_spec
     global_values = {}
     if common["image_registry"]:
         global_values["imageRegistry"] = common["image_registry"]

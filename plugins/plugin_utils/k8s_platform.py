@@ -26,6 +26,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_service_accounts as ksa
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 LABELS = {"app.kubernetes.io/managed-by": "privateai.deepseek_dify", "app.kubernetes.io/part-of": "privateai"}
@@ -829,6 +830,8 @@ def _sriov_network(common, s, infiniband, affinity, tolerations, components):
     }
     if common["image_pull_secrets"]:
         pod_spec["imagePullSecrets"] = [{"name": secret} for secret in common["image_pull_secrets"]]
+    # It only copies a binary onto the host: its own ServiceAccount, no Kubernetes API token.
+    ksa.no_token(pod_spec, "%s-cni" % cni)
     daemonset = {"apiVersion": "apps/v1", "kind": "DaemonSet",
                  "metadata": {"name": "%s-cni" % cni, "namespace": namespace, "labels": labels},
                  "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "%s-cni" % cni}},
@@ -848,6 +851,8 @@ def _sriov_network(common, s, infiniband, affinity, tolerations, components):
                         "annotations": {"k8s.v1.cni.cncf.io/resourceName": resource}},
            "spec": {"config": json.dumps(config, sort_keys=True)}}
     return [
+        ksa.service_account(namespace, "%s-cni" % cni, LABELS, "the %s CNI DaemonSet's ServiceAccount, without a "
+                            "Kubernetes API token" % cni),
         {"phase": "post", "description": "the %s CNI plugin on the RDMA nodes (the NicClusterPolicy has none)" % cni,
          "definition": daemonset},
         {"phase": "post", "description": "addresses of the pods' virtual functions, %d per node" % s["ip_pool_per_node_block_size"],

@@ -1717,7 +1717,10 @@ def build_audit_logs(a, namespaces, logging_namespace):
                                               "filters": config["filters"], "outputs": config["outputs"]},
               "extraVolumes": volumes, "extraVolumeMounts": mounts,
               # The control-plane nodes hold the API server's audit log.
-              "tolerations": [dict(kp.CONTROL_PLANE_TOLERATION)]}
+              "tolerations": [dict(kp.CONTROL_PLANE_TOLERATION)],
+              # The chart's `helm test` pod (busybox from docker.io, on the namespace's default ServiceAccount with
+              # its token) is never run by the stack (k8s_service_accounts.WORKLOADS).
+              "testFramework": {"enabled": False}}
     if sink.get("password_secret"):
         reference = {"name": sink["password_secret"], "key": "password"}
         values["env"] = [{"name": "SINK_PASSWORD", "valueFrom": {"secretKeyRef": reference}}]

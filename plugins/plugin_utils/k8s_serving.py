@@ -29,6 +29,7 @@ from ansible_collections.privateai.deepseek_dify.plugins.module_utils import ser
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import serving_planner as planner
 from ansible_collections.privateai.deepseek_dify.plugins.module_utils import weights_fetch
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_service_accounts as ksa
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_serving_ops as ops_
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
@@ -438,7 +439,7 @@ def _pod_spec(model, s, leader=True):
         spec["initContainers"] = [_weights_wait_init(model, s)]
     if s["pull_secrets"]:
         spec["imagePullSecrets"] = [{"name": name} for name in s["pull_secrets"]]
-    return spec
+    return ksa.no_token(spec, ksa.SERVING_ENGINE_SA)
 
 
 def _workload(model, s):
@@ -541,6 +542,7 @@ def _download_job(model, s, timeout):
                          "persistentVolumeClaim": {"claimName": s["model_serving_weights_pvc_name"]}}] + volumes}
     if s["pull_secrets"]:
         spec["imagePullSecrets"] = [{"name": secret} for secret in s["pull_secrets"]]
+    ksa.no_token(spec, ksa.SERVING_WEIGHTS_SA)
     size = checkpoint_bytes(model["name"])
     # Not waited for by the apply (the role's wait shows the progress); the engines' init container waits for the
     # marker. The Job's own deadline ends a download that cannot finish (a restart resumes where it stopped).
@@ -595,8 +597,12 @@ def build(s, lws, result, api_key):
                   "definition": {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
                                  "metadata": {"name": s["model_serving_api_key_secret"], "namespace": namespace,
                                               "labels": dict(kp.LABELS)},
-                                 "data": {API_KEY_FIELD: base64.b64encode(key.encode("utf-8")).decode("ascii")}}}]
+                                 "data": {API_KEY_FIELD: base64.b64encode(key.encode("utf-8")).decode("ascii")}}},
+                 ksa.service_account(namespace, ksa.SERVING_ENGINE_SA, kp.LABELS, "the engines' ServiceAccount, "
+                                     "without a Kubernetes API token (they never talk to the API)")]
     if s["source"] in DOWNLOAD_SOURCES:
+        manifests.append(ksa.service_account(namespace, ksa.SERVING_WEIGHTS_SA, kp.LABELS, "the weights download "
+                                             "Jobs' ServiceAccount, without a Kubernetes API token"))
         manifests.append({"phase": "pre", "description": "weights of every model, shared read-only by the engines",
                           "definition": {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                                          "metadata": {"name": s["model_serving_weights_pvc_name"], "namespace": namespace,

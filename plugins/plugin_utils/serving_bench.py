@@ -24,6 +24,7 @@ import json
 import re
 
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_platform as kp
+from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import k8s_service_accounts as ksa
 from ansible_collections.privateai.deepseek_dify.plugins.plugin_utils import validate as v
 
 DATASETS = ("random", "sharegpt")
@@ -145,9 +146,13 @@ def benchmark_stage(settings, outputs, plan, images, weights_volume, pull_secret
                         gpus=planned[name]["gpus_per_replica"] * planned[name]["replicas"],
                         parallel=planned[name]["parallel"]["text"], replicas=planned[name]["replicas"])
     out["runs"] = runs
+    # The Job first (the play reads its name from manifests[0]); its ServiceAccount is applied before it (phase pre).
     out["stage"] = {"name": "serving_benchmark", "releases": [],
                     "manifests": [_job(s, model, planned[name], engine, image, runs, outputs, weights_volume,
-                                       pull_secrets or [], tolerations or [])]}
+                                       pull_secrets or [], tolerations or []),
+                                  ksa.service_account(outputs["namespace"], ksa.SERVING_BENCHMARK_SA, kp.LABELS,
+                                                      "the benchmark Job's ServiceAccount, without a Kubernetes API "
+                                                      "token")]}
     return out
 
 
@@ -202,6 +207,7 @@ def _job(s, model, planned, engine, image, runs, outputs, weights_volume, pull_s
             "volumes": [dict(weights_volume, name="weights"), {"name": "results", "emptyDir": {}}]}
     if pull_secrets:
         spec["imagePullSecrets"] = [{"name": n} for n in pull_secrets]
+    ksa.no_token(spec, ksa.SERVING_BENCHMARK_SA)
     description = ("benchmarks %s (%s) with %s: %s, concurrency %s" % (
         model["served_name"], engine, "vllm bench serve" if engine == "vllm" else "sglang.bench_serving",
         "random %d in / %d out tokens" % (s["input_len"], s["output_len"]) if s["dataset"] == "random"

@@ -49,7 +49,13 @@ def synthetic(**changes):
 
 
 def job(result):
-    (manifest,) = result["stage"]["manifests"]
+    manifest, account = result["stage"]["manifests"]
+    # The Job runs as its own ServiceAccount, applied before it, without a Kubernetes API token.
+    assert account["phase"] == "pre" and account["definition"]["kind"] == "ServiceAccount"
+    assert account["definition"]["automountServiceAccountToken"] is False
+    spec = manifest["definition"]["spec"]["template"]["spec"]
+    assert spec["serviceAccountName"] == account["definition"]["metadata"]["name"]
+    assert spec["automountServiceAccountToken"] is False
     return manifest
 
 
