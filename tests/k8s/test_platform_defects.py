@@ -162,7 +162,7 @@ def test_no_mps_config_under_mixed_mig_and_mps_refused(tmp_path):
     render_dir = str(tmp_path / "mixed")
     result = run_playbook("prod", render_dir, "gpu_operator_mig_strategy=mixed")
     assert result.returncode == 0, result.stdout[-3000:]
-    config_map = only(manifests(render_dir, "gpu_operator"), "ConfigMap")
+    config_map = only(manifests(render_dir, "gpu_operator"), "ConfigMap", "privateai-device-plugin-config")
     assert sorted(config_map["data"]) == ["exclusive", "time-slicing"]
     for text in config_map["data"].values():
         assert yaml.safe_load(text)["flags"]["migStrategy"] == "mixed"
