@@ -357,6 +357,24 @@ def _alloy_string(value):
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _labels_and_service_name(common_rules):
+    """The relabel rules every target of the agent gets (namespace, pod, node, container, and service_name as
+    <namespace>/<container>), closing the discovery.relabel block."""
+    lines = []
+    for source, target in common_rules:
+        lines += ["  rule {", "    source_labels = [%s]" % _alloy_string(source),
+                  "    target_label  = %s" % _alloy_string(target), "  }"]
+    return lines + [
+        "  rule {",
+        "    source_labels = [\"__meta_kubernetes_namespace\", \"__meta_kubernetes_pod_container_name\"]",
+        "    separator     = \"/\"",
+        "    target_label  = \"service_name\"",
+        "  }",
+        "}",
+        "",
+    ]
+
+
 def alloy_config(p, write_url):
     """The agent's configuration (Alloy syntax), one instance per node: eBPF CPU profiles of the containers of the
     pods of ``ebpf_namespaces`` on its node, pprof profiles of the pods on its node that ask for it through the
@@ -397,17 +415,7 @@ def alloy_config(p, write_url):
         ("__meta_kubernetes_pod_node_name", "node"),
         ("__meta_kubernetes_pod_container_name", "container"),
     ]
-    for source, target in common_rules:
-        lines += ["  rule {", "    source_labels = [%s]" % _alloy_string(source),
-                  "    target_label  = %s" % _alloy_string(target), "  }"]
-    lines += [
-        "  rule {",
-        "    source_labels = [\"__meta_kubernetes_namespace\", \"__meta_kubernetes_pod_container_name\"]",
-        "    separator     = \"/\"",
-        "    target_label  = \"service_name\"",
-        "  }",
-        "}",
-        "",
+    lines += _labels_and_service_name(common_rules) + [
         "pyroscope.ebpf \"model_servers\" {",
         "  targets     = discovery.relabel.ebpf.output",
         "  forward_to  = [pyroscope.write.pyroscope.receiver]",
@@ -439,17 +447,7 @@ def alloy_config(p, write_url):
             "    action        = \"drop\"",
             "  }",
         ]
-        for source, target in common_rules:
-            lines += ["  rule {", "    source_labels = [%s]" % _alloy_string(source),
-                      "    target_label  = %s" % _alloy_string(target), "  }"]
-        lines += [
-            "  rule {",
-            "    source_labels = [\"__meta_kubernetes_namespace\", \"__meta_kubernetes_pod_container_name\"]",
-            "    separator     = \"/\"",
-            "    target_label  = \"service_name\"",
-            "  }",
-            "}",
-            "",
+        lines += _labels_and_service_name(common_rules) + [
             "pyroscope.scrape \"pprof_%s\" {" % kind,
             "  targets    = discovery.relabel.pprof_%s.output" % kind,
             "  forward_to = [pyroscope.write.pyroscope.receiver]",
