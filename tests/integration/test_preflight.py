@@ -85,13 +85,17 @@ def test_the_lab_settings_pass_the_preflight_alone(node_pair):
     assert "preflight: every input of host_baseline, gpu_node_software, gpu_validate, network, k8s_platform, storage, " \
            "model_serving, dify, security, observability, backup is good, every host answered" in flat(result)
     # --tags preflight runs the preflight only: after it, the stage plays run no task but the read-only checks
-    # tagged always (Ansible's argument validation of their roles, the GPU software stage's settings check), and
-    # nothing changes
+    # tagged always (Ansible's argument validation of their roles; the GPU software stage's settings check, which
+    # collects its roles' and the reboot step's node maintenance problems and asserts them at once), and nothing
+    # changes
     after = result.stdout.split("Say that the preflight passed", 1)[1]
     tasks = re.findall(r"^TASK \[([^\]]*)\]", after, re.M)
-    assert tasks and all("Validating arguments against arg spec" in task
-                         or task == "Check the settings of every role of the stage (all problems of a node at once)"
-                         for task in tasks), tasks
+    stage_checks = ("Check the settings of every role of the stage (collected, asserted below)",
+                    "Check the node maintenance settings and node names the cluster nodes' reboots use (collected)",
+                    "privateai.deepseek_dify.node_maintenance : Check the node maintenance settings and plan the batches",
+                    "Assert every setting of the stage is good (all problems of the node at once, before any change)")
+    assert tasks and all("Validating arguments against arg spec" in task or task in stage_checks for task in tasks), tasks
+    assert set(stage_checks) <= set(tasks), tasks
     assert re.search(r"changed=[1-9]", result.stdout) is None
 
 
