@@ -15,6 +15,18 @@ import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = os.environ.get("LAB_IMAGE", "localhost/privateai-debian12-systemd:latest")
+# The GPU node software stage's settings that point its roles at the stand-in apt repository (tests/standins,
+# built into /srv/standin on the test nodes) and let them install without a GPU: the good inputs of the tests of that
+# stage (test_gpu_node_software_bad_input.py, test_gpu_node_software_reboot_route.py).
+GPU_SOFTWARE_STANDIN = {
+    "nvidia_driver_source": "mirror",
+    "nvidia_driver_mirror_url": "file:/srv/standin/repo/",
+    "nvidia_driver_mirror_key": "/srv/standin/key.asc",
+    "nvidia_driver_install_without_gpu": True,
+    "nvidia_container_toolkit_repo_url": "file:/srv/standin/repo/",
+    "nvidia_container_toolkit_repo_key": "/srv/standin/key.asc",
+    "nvidia_container_toolkit_install_without_gpu": True,
+}
 # As scripts/lib.sh does: the lab's podman settings (runc, ulimits) unless the caller chose others.
 os.environ.setdefault("CONTAINERS_CONF", os.path.join(REPO, "lab", "containers.conf"))
 # ansible-playbook of the interpreter running the tests (the venv's), also when the venv is not activated.

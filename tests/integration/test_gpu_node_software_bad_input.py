@@ -12,18 +12,9 @@ import sys
 
 import pytest
 
-from conftest import REPO, _podman
+from conftest import GPU_SOFTWARE_STANDIN as GOOD, REPO, _podman
 
 PLAYBOOK = "playbooks/gpu_node_software.yml"
-GOOD = {
-    "nvidia_driver_source": "mirror",
-    "nvidia_driver_mirror_url": "file:/srv/standin/repo/",
-    "nvidia_driver_mirror_key": "/srv/standin/key.asc",
-    "nvidia_driver_install_without_gpu": True,
-    "nvidia_container_toolkit_repo_url": "file:/srv/standin/repo/",
-    "nvidia_container_toolkit_repo_key": "/srv/standin/key.asc",
-    "nvidia_container_toolkit_install_without_gpu": True,
-}
 
 
 @pytest.fixture(scope="module")

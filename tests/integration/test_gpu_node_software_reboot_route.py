@@ -21,18 +21,9 @@ import uuid
 
 import pytest
 
-from conftest import REPO, Nodes, _podman, IMAGE
+from conftest import GPU_SOFTWARE_STANDIN as GOOD, REPO, Nodes, _podman, IMAGE
 
 PLAYBOOK = "playbooks/gpu_node_software.yml"
-GOOD = {
-    "nvidia_driver_source": "mirror",
-    "nvidia_driver_mirror_url": "file:/srv/standin/repo/",
-    "nvidia_driver_mirror_key": "/srv/standin/key.asc",
-    "nvidia_driver_install_without_gpu": True,
-    "nvidia_container_toolkit_repo_url": "file:/srv/standin/repo/",
-    "nvidia_container_toolkit_repo_key": "/srv/standin/key.asc",
-    "nvidia_container_toolkit_install_without_gpu": True,
-}
 # A sentinel credential: it must never appear in the output.
 TOKEN = "SENTINEL-reboot-route-token-%s" % uuid.uuid4().hex[:8]
 PENDING = "nvidia_driver: the nvidia kernel module"
